@@ -1,0 +1,1 @@
+"""Timbre studio (PySide6)."""

@@ -1,0 +1,202 @@
+"""Find a model folder (local or from the Hugging Face hub) and load its weights into modules.
+
+A folder in the official layout holds ``config.json``, ``generation_config.json``,
+``model.safetensors`` (or shards plus ``model.safetensors.index.json``), the text tokenizer
+files, and ``speech_tokenizer/`` with its own ``config.json`` and ``model.safetensors``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import CheckpointError, ModelNotAvailableError
+
+DEFAULT_REPO_ID = "Qwen/Qwen3-TTS-12Hz-1.7B-Base"
+WEIGHTS_NAME = "model.safetensors"
+WEIGHTS_INDEX_NAME = "model.safetensors.index.json"
+SPEECH_TOKENIZER_DIR = "speech_tokenizer"
+
+# progress(done_bytes, total_bytes); called from a watcher thread while a download runs.
+DownloadProgress = Callable[[int, int], None]
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+
+
+def looks_like_repo_id(name: str) -> bool:
+    return bool(_REPO_ID.match(name)) and not name.startswith((".", "/", "~"))
+
+
+def resolve_model_dir(
+    name_or_path: str | os.PathLike,
+    *,
+    progress: DownloadProgress | None = None,
+    cache_dir: str | None = None,
+    local_files_only: bool | None = None,
+) -> Path:
+    """Return the local folder of a model: the folder itself, or the hub snapshot.
+
+    A hub repo id is looked up in the local Hugging Face cache first and downloaded when it
+    is missing (unless offline). Errors name the folder or repo and what to do instead.
+    """
+    path = Path(os.path.expanduser(str(name_or_path)))
+    if path.is_dir():
+        return path
+    name = str(name_or_path)
+    if not looks_like_repo_id(name):
+        raise CheckpointError(
+            f"The model folder {name!r} does not exist.",
+            "Choose a folder holding config.json and model.safetensors, or enter a hub id such as "
+            f"{DEFAULT_REPO_ID}.",
+        )
+    return _snapshot(name, progress=progress, cache_dir=cache_dir, local_files_only=local_files_only)
+
+
+def _snapshot(repo_id: str, *, progress, cache_dir, local_files_only) -> Path:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.constants import HF_HUB_OFFLINE
+
+    try:
+        return Path(snapshot_download(repo_id, cache_dir=cache_dir, local_files_only=True))
+    except Exception:  # not cached (or only partly): fall through to a download
+        pass
+    offline = HF_HUB_OFFLINE if local_files_only is None else local_files_only
+    hint = (
+        f"Connect to the internet so Timbre can download {repo_id} once, or download it elsewhere "
+        "and choose its folder in Settings > Model."
+    )
+    if offline:
+        raise ModelNotAvailableError(
+            f"The model {repo_id} is not in the local Hugging Face cache, and downloads are off (offline mode).",
+            hint,
+        )
+    watcher = _DownloadWatcher(repo_id, cache_dir, progress) if progress else None
+    try:
+        if watcher:
+            watcher.start()
+        return Path(snapshot_download(repo_id, cache_dir=cache_dir))
+    except Exception as e:  # network, auth, no such repo: all end in the same advice
+        raise ModelNotAvailableError(
+            f"The model {repo_id} is not in the local cache and could not be downloaded ({type(e).__name__}: {e}).",
+            hint,
+        ) from None
+    finally:
+        if watcher:
+            watcher.stop()
+
+
+class _DownloadWatcher:
+    """Reports bytes on disk in a repo's blob folder while ``snapshot_download`` runs."""
+
+    def __init__(self, repo_id: str, cache_dir: str | None, progress: DownloadProgress) -> None:
+        from huggingface_hub.constants import HF_HUB_CACHE
+
+        folder = "models--" + repo_id.replace("/", "--")
+        self.blobs = Path(cache_dir or HF_HUB_CACHE) / folder / "blobs"
+        self.repo_id, self.progress = repo_id, progress
+        self.total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="timbre-download-watch", daemon=True)
+
+    def start(self) -> None:
+        try:
+            from huggingface_hub import HfApi
+
+            info = HfApi().model_info(self.repo_id, files_metadata=True)
+            self.total = sum(s.size or 0 for s in info.siblings or [])
+        except Exception:
+            self.total = 0  # unknown size: still report bytes done
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            done = (
+                sum(f.stat().st_size for f in self.blobs.glob("*") if f.is_file())
+                if self.blobs.is_dir()
+                else 0
+            )
+            self.progress(done, self.total)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
+
+
+def weight_files(folder: Path, label: str = "") -> list[Path]:
+    """The safetensors files of a folder: the single file, or the shards its index names."""
+    single = folder / WEIGHTS_NAME
+    index = folder / WEIGHTS_INDEX_NAME
+    where = f"{label}/" if label else ""
+    if single.is_file():
+        return [single]
+    if index.is_file():
+        try:
+            shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+        except (ValueError, KeyError, TypeError) as e:
+            raise CheckpointError(f"{where}{WEIGHTS_INDEX_NAME} is malformed ({index}): {e}.") from None
+        files = [folder / s for s in shards]
+        missing = [f.name for f in files if not f.is_file()]
+        if missing:
+            raise CheckpointError(
+                f"{where}{WEIGHTS_INDEX_NAME} names weight files that are missing: {', '.join(missing)}.",
+                "The download is incomplete; download the model again.",
+            )
+        return files
+    raise CheckpointError(
+        f"The model folder has no {where}{WEIGHTS_NAME} ({folder}).",
+        "Point Timbre at a complete Qwen3-TTS model folder, or download the model again.",
+    )
+
+
+def read_state_dict(files: list[Path], *, device, dtype, label: str = "") -> dict:
+    """Read tensors from safetensors files onto ``device``, floating ones cast to ``dtype``."""
+    from safetensors import SafetensorError, safe_open
+
+    tensors = {}
+    for f in files:
+        name = f"{label}/{f.name}" if label else f.name
+        try:
+            with safe_open(str(f), framework="pt", device=str(device)) as handle:
+                for key in handle.keys():
+                    t = handle.get_tensor(key)
+                    tensors[key] = t.to(dtype) if t.is_floating_point() else t
+        except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+            raise CheckpointError(
+                f"{name} could not be read ({f}): {e}.", "The file is damaged; download the model again."
+            ) from None
+    return tensors
+
+
+def load_into(module, tensors: dict, *, label: str, prefix: str = "") -> list[str]:
+    """Assign ``tensors`` (keys under ``prefix``) to ``module``'s parameters; return unused keys.
+
+    Missing weights and shape mismatches raise a :class:`CheckpointError` naming the file.
+    """
+    expected = module.state_dict(keep_vars=True)
+    picked = {}
+    for key, param in expected.items():
+        full = prefix + key
+        if full not in tensors:
+            continue
+        t = tensors[full]
+        if tuple(t.shape) != tuple(param.shape):
+            raise CheckpointError(
+                f"{label}: weight {full} has shape {tuple(t.shape)}, the configuration needs {tuple(param.shape)}.",
+                "config.json and the weights do not belong together; download the model again.",
+            )
+        picked[key] = t
+    missing = [prefix + k for k in expected if k not in picked]
+    if missing:
+        shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+        raise CheckpointError(
+            f"{label} lacks weights the model needs: {shown}.",
+            "Is this a Qwen3-TTS 12Hz Base checkpoint? Download it again if the folder is incomplete.",
+        )
+    module.load_state_dict(picked, strict=True, assign=True)
+    used = {prefix + k for k in picked}
+    return [k for k in tensors if k.startswith(prefix) and k not in used]

@@ -1,0 +1,118 @@
+"""Token choice on the device: penalties, temperature, top-k, top-p, and seeded sampling.
+
+Sampling uses the Gumbel-max trick with noise from a counter-based hash of (row seed, frame,
+codebook, candidate). A take's randomness therefore depends only on its own seed, not on which
+other lines share its batch or on any global generator, and it is all plain tensor arithmetic
+(no host round trip, capturable in a CUDA graph).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import torch
+
+_M32 = 0xFFFFFFFF
+_MIX = 0x45D9F3B  # small odd multiplier: products stay below 2**63, so int64 never overflows
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """Generation settings; names and meaning as in the official ``generate_voice_clone``."""
+
+    do_sample: bool = True
+    top_k: int = 50
+    top_p: float = 1.0
+    temperature: float = 0.9
+    repetition_penalty: float = 1.05
+    subtalker_dosample: bool = True
+    subtalker_top_k: int = 50
+    subtalker_top_p: float = 1.0
+    subtalker_temperature: float = 0.9
+    max_new_tokens: int = 2048
+
+    @classmethod
+    def merged(cls, defaults: dict[str, Any], **user: Any) -> SamplingParams:
+        """User values (not None) over ``generation_config.json`` values over the built-in defaults."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(k for k, v in user.items() if k not in names and v is not None)
+        if unknown:
+            from ..errors import InputError
+
+            raise InputError(f"Unknown generation option(s): {', '.join(unknown)}.")
+        picked = {k: defaults[k] for k in names if k in defaults}
+        picked.update({k: v for k, v in user.items() if v is not None})
+        params = replace(cls(), **picked)
+        params.validate()
+        return params
+
+    def validate(self) -> None:
+        from ..errors import InputError
+
+        checks = [
+            (self.temperature > 0 and self.subtalker_temperature > 0, "temperature must be greater than 0"),
+            (0 < self.top_p <= 1 and 0 < self.subtalker_top_p <= 1, "top_p must be in (0, 1]"),
+            (self.top_k >= 0 and self.subtalker_top_k >= 0, "top_k must be 0 (off) or more"),
+            (self.repetition_penalty > 0, "repetition_penalty must be greater than 0"),
+            (self.max_new_tokens >= 2, "max_new_tokens must be at least 2"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise InputError(f"Invalid generation settings: {message}.")
+
+
+def _hash32(x: torch.Tensor) -> torch.Tensor:
+    """A 32-bit integer mixer on int64 tensors holding values in [0, 2**32)."""
+    x = ((x >> 16) ^ x) * _MIX & _M32
+    x = ((x >> 16) ^ x) * _MIX & _M32
+    return (x >> 16) ^ x
+
+
+def gumbel_noise(seeds: torch.Tensor, step: torch.Tensor | int, stream: int, n: int) -> torch.Tensor:
+    """Deterministic Gumbel(0, 1) noise (B, n) for row seeds (B,), a frame counter and a stream id."""
+    base = _hash32((seeds & _M32) ^ _hash32((seeds >> 32) & _M32))
+    base = _hash32(base ^ _hash32((torch.as_tensor(step, device=seeds.device) * 2654435761) & _M32))
+    base = _hash32(base ^ (stream * 40503 + 1))
+    idx = torch.arange(n, device=seeds.device, dtype=torch.int64)
+    bits = _hash32((base[:, None] + idx[None, :] * 0x27D4EB2F) & _M32)
+    u = ((bits & 0xFFFFFF).to(torch.float32) + 0.5) * (1.0 / 16777216.0)  # (B, n) in (0, 1)
+    return -torch.log(-torch.log(u))
+
+
+def apply_repetition_penalty(logits: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.Tensor:
+    """Make tokens already chosen in this row (``seen`` bool (B, V)) less likely, as HF does."""
+    if penalty == 1.0:
+        return logits
+    penalised = torch.where(logits < 0, logits * penalty, logits / penalty)
+    return torch.where(seen, penalised, logits)
+
+
+def choose(
+    logits: torch.Tensor,
+    *,
+    do_sample: bool,
+    temperature: float,
+    top_k: int,
+    top_p: float,
+    seeds: torch.Tensor,
+    step: torch.Tensor | int,
+    stream: int,
+) -> torch.Tensor:
+    """Pick one token per row from ``logits`` (B, V) -> (B,) int64."""
+    if not do_sample:
+        return torch.argmax(logits, dim=-1)
+    scores = logits.float() / temperature
+    vocab = scores.shape[-1]
+    if 0 < top_k < vocab:
+        values, index = torch.topk(scores, top_k, dim=-1)  # (B, k), sorted high to low
+    else:
+        values, index = torch.sort(scores, dim=-1, descending=True)
+    if top_p < 1.0:
+        probs = torch.softmax(values, dim=-1)
+        # Keep the smallest head whose mass reaches top_p (always at least the best token).
+        drop = (probs.cumsum(-1) - probs) >= top_p
+        drop[:, 0] = False
+        values = values.masked_fill(drop, float("-inf"))
+    noisy = values + gumbel_noise(seeds, step, stream, values.shape[-1])
+    return index.gather(-1, noisy.argmax(-1, keepdim=True)).squeeze(-1)

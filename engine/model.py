@@ -1,0 +1,371 @@
+"""``Qwen3TTSModel``: the voice-clone API of the official ``qwen_tts`` package, on our engine.
+
+Extract a voice once (:meth:`Qwen3TTSModel.create_voice_clone_prompt`), then render many
+lines in one batch (:meth:`Qwen3TTSModel.generate_voice_clone`), with one voice for all lines
+or one voice per line.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from .audio import check_reference, load_audio, resample
+from .checkpoint import DownloadProgress, resolve_model_dir
+from .errors import AudioInputError, InputError
+from .generation.decode_loop import DecodeRequest, FrameDecoder
+from .generation.prompt_builder import PromptBuilder, RowPrompt
+from .generation.runaway import frame_cap
+from .generation.sampling import SamplingParams
+from .loading import Components, load_components, pick_device, pick_dtype
+from .prompt import ModelSignature, VoiceClonePromptItem
+from .take import FINISH_MAX_FRAMES, FINISH_RUNAWAY, Take
+
+TakeCallback = Callable[[Take], None]
+
+
+def _as_list(x: Any) -> list[Any]:
+    return list(x) if isinstance(x, list) else [x]
+
+
+def _broadcast(values: Any, n: int, name: str) -> list[Any]:
+    """A scalar or one-element list applies to all ``n`` items; a longer list must match ``n``."""
+    items = _as_list(values)
+    if len(items) == 1:
+        return items * n
+    if len(items) != n:
+        raise InputError(f"Batch size mismatch: {name} has {len(items)} entries for {n} items.")
+    return items
+
+
+class Qwen3TTSModel:
+    """A loaded Qwen3-TTS 12 Hz Base model. Build it with :meth:`from_pretrained`."""
+
+    def __init__(self, parts: Components, device: torch.device, dtype: torch.dtype) -> None:
+        self._parts = parts
+        self.device, self.dtype = device, dtype
+        self.config = parts.config
+        self.generate_defaults: dict[str, Any] = dict(parts.generation_defaults)
+        self._builder = PromptBuilder(parts.network.talker, parts.config, parts.tokenizer.role_prefix_ids())
+        self._decoder = FrameDecoder(parts.network.talker)
+        self._mel = None
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        pretrained_model_name_or_path: str | os.PathLike,
+        device: str | torch.device | None = None,
+        dtype: str | torch.dtype | None = None,
+        *,
+        progress: DownloadProgress | None = None,
+        local_files_only: bool | None = None,
+        cache_dir: str | None = None,
+        **kwargs: Any,
+    ) -> Qwen3TTSModel:
+        """Load a model folder in the official layout, or a hub repo id (downloaded when missing).
+
+        ``device``: None picks CUDA when present, else the CPU. ``dtype``: None picks bfloat16
+        on CUDA and float32 on the CPU. For drop-in use, ``device_map`` and ``torch_dtype`` are
+        accepted as aliases and ``attn_implementation`` is ignored.
+        """
+        device = kwargs.pop("device_map", None) if device is None else device
+        dtype = kwargs.pop("torch_dtype", None) if dtype is None else dtype
+        kwargs.pop("attn_implementation", None)
+        kwargs.pop("device_map", None)
+        kwargs.pop("torch_dtype", None)
+        if kwargs:
+            raise InputError(f"Unknown from_pretrained option(s): {', '.join(sorted(kwargs))}.")
+        dev = pick_device(device)
+        dt = pick_dtype(dtype, dev)
+        folder = resolve_model_dir(
+            pretrained_model_name_or_path,
+            progress=progress,
+            cache_dir=cache_dir,
+            local_files_only=local_files_only,
+        )
+        return cls(load_components(folder, dev, dt), dev, dt)
+
+    # ----- facts about the model -------------------------------------------------------------
+    @property
+    def folder(self):
+        return self._parts.folder
+
+    @property
+    def sample_rate(self) -> int:
+        return self._parts.codec.sample_rate
+
+    @property
+    def signature(self) -> ModelSignature:
+        c = self.config
+        return ModelSignature(
+            size=c.tts_model_size or "unknown",
+            speaker_dim=c.speaker_encoder.enc_dim,
+            codec=c.tokenizer_type or "",
+        )
+
+    def get_supported_languages(self) -> list[str]:
+        return sorted(self.config.supported_languages)
+
+    def get_supported_speakers(self) -> list[str]:
+        return []  # Base models clone voices; they have no built-in speakers
+
+    # ----- extract once ----------------------------------------------------------------------
+    @torch.inference_mode()
+    def create_voice_clone_prompt(
+        self,
+        ref_audio: Any,
+        ref_text: str | list[str | None] | None = None,
+        x_vector_only_mode: bool | list[bool] = False,
+    ) -> list[VoiceClonePromptItem]:
+        """Extract voices from reference audio: one :class:`VoiceClonePromptItem` per audio.
+
+        ICL mode (the default) keeps the reference's codec frames and needs its exact
+        transcript; x-vector mode keeps only the speaker embedding (no transcript needed).
+        """
+        audios = _as_list(ref_audio)
+        if not audios:
+            raise AudioInputError("No reference audio was given.")
+        texts = _broadcast(ref_text, len(audios), "ref_text")
+        xvec = [bool(x) for x in _broadcast(x_vector_only_mode, len(audios), "x_vector_only_mode")]
+        for i, (text, only_x) in enumerate(zip(texts, xvec)):
+            if not only_x and (text is None or not str(text).strip()):
+                raise InputError(
+                    f"ref_text is required in ICL mode (x_vector_only_mode=False). Bad index={i}.",
+                    "Type exactly what the reference audio says, or use x-vector mode.",
+                )
+        target = self._parts.codec.config.input_sample_rate
+        waves = []
+        for i, item in enumerate(audios):
+            wav, sr = load_audio(item, i)
+            check_reference(wav, sr, i)
+            waves.append(resample(wav, sr, target))
+
+        icl_rows = [i for i, only_x in enumerate(xvec) if not only_x]
+        codes = (
+            dict(zip(icl_rows, self._parts.codec.encode([waves[i] for i in icl_rows]))) if icl_rows else {}
+        )
+        sig = self.signature
+        return [
+            VoiceClonePromptItem(
+                ref_code=codes[i].cpu() if i in codes else None,
+                ref_spk_embedding=self._speaker_embedding(waves[i]),
+                x_vector_only_mode=xvec[i],
+                icl_mode=not xvec[i],
+                ref_text=texts[i],
+                signature=sig,
+            )
+            for i in range(len(audios))
+        ]
+
+    def _speaker_embedding(self, wav_24k: np.ndarray) -> torch.Tensor:
+        from .qwen3tts.speaker_encoder import LogMel
+
+        if self._mel is None:
+            self._mel = LogMel(self.config.speaker_encoder.sample_rate, self.config.speaker_encoder.mel_dim)
+        mels = self._mel(torch.from_numpy(wav_24k)[None])  # (1, frames, 128), float32 on the CPU
+        net = self._parts.network
+        return net.speaker_encoder(mels.to(self.device, self.dtype))[0].float().cpu()  # (D,)
+
+    # ----- generate many ---------------------------------------------------------------------
+    def generate_voice_clone(
+        self,
+        text: str | list[str],
+        language: str | list[str] | None = None,
+        ref_audio: Any = None,
+        ref_text: str | list[str | None] | None = None,
+        x_vector_only_mode: bool | list[bool] = False,
+        voice_clone_prompt: Any = None,
+        non_streaming_mode: bool = False,
+        **kwargs: Any,
+    ) -> tuple[list[np.ndarray], int]:
+        """Render each text in its voice: -> (list of float32 waveforms, sample rate).
+
+        Give either ``voice_clone_prompt`` (items from :meth:`create_voice_clone_prompt`: one
+        for all texts, or one per text) or ``ref_audio`` (+ ``ref_text``). Sampling options as
+        in the official package, plus ``seed`` (an int, or one per text) to reproduce a take.
+        """
+        takes = self.generate_takes(
+            text,
+            language=language,
+            ref_audio=ref_audio,
+            ref_text=ref_text,
+            x_vector_only_mode=x_vector_only_mode,
+            voice_clone_prompt=voice_clone_prompt,
+            non_streaming_mode=non_streaming_mode,
+            **kwargs,
+        )
+        return [t.audio for t in takes], self.sample_rate
+
+    def generate_takes(
+        self,
+        text: str | list[str],
+        language: str | list[str] | None = None,
+        ref_audio: Any = None,
+        ref_text: str | list[str | None] | None = None,
+        x_vector_only_mode: bool | list[bool] = False,
+        voice_clone_prompt: Any = None,
+        non_streaming_mode: bool = False,
+        *,
+        seed: int | Sequence[int] | None = None,
+        on_take: TakeCallback | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        runaway_guard: bool = True,
+        _capture_logits: list | None = None,
+        **sampling: Any,
+    ) -> list[Take]:
+        """Like :meth:`generate_voice_clone`, returning :class:`Take` objects (seed, finish reason...).
+
+        ``on_take`` receives each take as soon as its line ends; ``should_stop`` is polled
+        between frames and raises :class:`~engine.errors.GenerationCancelled` when it is true.
+        """
+        texts = [str(t).strip() for t in _as_list(text)]
+        for i, t in enumerate(texts):
+            if not t:
+                raise InputError(
+                    f"Text {i + 1} is empty.", "Write something for every line, or remove the empty one."
+                )
+        n = len(texts)
+        languages = self._languages(language, n)
+        items = self._prompt_items(voice_clone_prompt, ref_audio, ref_text, x_vector_only_mode, n)
+        seeds = self._seeds(seed, n)
+        params = SamplingParams.merged(self.generate_defaults, **sampling)
+
+        tok = self._parts.tokenizer
+        rows, caps = [], []
+        for t, lang, item in zip(texts, languages, items):
+            ids = tok.target_ids(t)
+            icl = item.icl_mode and item.ref_code is not None
+            rows.append(
+                RowPrompt(
+                    text_ids=ids,
+                    speaker=item.ref_spk_embedding,
+                    language_id=self.config.talker.codec_language_id.get(lang),
+                    ref_ids=tok.reference_ids(str(item.ref_text).strip()) if icl else None,
+                    ref_code=item.ref_code if icl else None,
+                )
+            )
+            caps.append(frame_cap(len(ids)) if runaway_guard else params.max_new_tokens - 1)
+        max_frames = [min(params.max_new_tokens - 1, c) for c in caps]
+
+        takes: list[Take | None] = [None] * n
+
+        def row_done(row: int, codes: torch.Tensor, reason: str) -> None:
+            if reason == FINISH_MAX_FRAMES and max_frames[row] < params.max_new_tokens - 1:
+                reason = FINISH_RUNAWAY
+            audio = self._decode(codes, items[row])
+            takes[row] = Take(
+                index=row,
+                text=texts[row],
+                language=languages[row],
+                seed=seeds[row],
+                audio=audio,
+                sample_rate=self.sample_rate,
+                frames=int(codes.shape[0]),
+                finish_reason=reason,
+                codes=codes.cpu().numpy(),
+            )
+            if on_take is not None:
+                on_take(takes[row])
+
+        with torch.inference_mode():
+            prompt = self._builder.build(rows, non_streaming_mode)
+            self._decoder.run(
+                DecodeRequest(
+                    prompt=prompt,
+                    params=params,
+                    seeds=torch.tensor(seeds, dtype=torch.long),
+                    max_frames=max_frames,
+                    should_stop=should_stop,
+                    on_row_done=row_done,
+                    capture_logits=_capture_logits,
+                )
+            )
+        return takes  # type: ignore[return-value]
+
+    def _decode(self, codes: torch.Tensor, item: VoiceClonePromptItem) -> np.ndarray:
+        """Frames (T, 16) -> waveform; ICL takes are decoded after their reference, then cut."""
+        codec = self._parts.codec
+        if item.icl_mode and item.ref_code is not None:
+            ref = item.ref_code.to(codes.device)
+            full = torch.cat([ref, codes], dim=0)
+            wav = codec.decode([full])[0]
+            cut = int(ref.shape[0] / max(full.shape[0], 1) * wav.shape[0])
+            wav = wav[cut:]
+        else:
+            wav = codec.decode([codes])[0]
+        return wav.cpu().numpy().astype(np.float32, copy=False)
+
+    # ----- argument normalisation ------------------------------------------------------------
+    def _languages(self, language: Any, n: int) -> list[str]:
+        langs = _broadcast("auto" if language is None else language, n, "language")
+        supported = self.config.supported_languages
+        out = []
+        for lang in langs:
+            key = "auto" if lang is None else str(lang).strip().lower()
+            if key not in supported:
+                raise InputError(
+                    f"Unsupported language {lang!r}. Supported: {', '.join(sorted(supported))}.",
+                    "Pick one of these, or 'Auto' to let the model decide.",
+                )
+            out.append(key)
+        return out
+
+    def _prompt_items(
+        self, prompt: Any, ref_audio, ref_text, x_vector_only_mode, n: int
+    ) -> list[VoiceClonePromptItem]:
+        if prompt is None:
+            if ref_audio is None:
+                raise InputError(
+                    "Either voice_clone_prompt or ref_audio must be provided.",
+                    "Extract a voice with create_voice_clone_prompt() first, or pass its reference audio.",
+                )
+            items = self.create_voice_clone_prompt(ref_audio, ref_text, x_vector_only_mode)
+        elif isinstance(prompt, dict):  # the official dict-of-lists form
+            keys = ("ref_code", "ref_spk_embedding", "x_vector_only_mode")
+            try:
+                count = len(prompt["ref_spk_embedding"])
+                items = [
+                    VoiceClonePromptItem(
+                        ref_code=prompt["ref_code"][i] if prompt.get("ref_code") is not None else None,
+                        ref_spk_embedding=prompt["ref_spk_embedding"][i],
+                        x_vector_only_mode=bool(prompt["x_vector_only_mode"][i]),
+                        icl_mode=not bool(prompt["x_vector_only_mode"][i]),
+                        ref_text=(prompt.get("ref_text") or [None] * count)[i],
+                    )
+                    for i in range(count)
+                ]
+            except (KeyError, IndexError, TypeError):
+                raise InputError(f"voice_clone_prompt as a dict needs the lists {', '.join(keys)}.") from None
+        else:
+            items = _as_list(prompt)
+        if not items or not all(isinstance(it, VoiceClonePromptItem) for it in items):
+            raise InputError(
+                "voice_clone_prompt must be VoiceClonePromptItem(s) from create_voice_clone_prompt()."
+            )
+        items = _broadcast(items, n, "voice_clone_prompt")
+        sig = self.signature
+        for i, it in enumerate(items):
+            it.check_compatible(sig)
+            if it.icl_mode and not (it.ref_text or "").strip():
+                raise InputError(f"Voice {i} is in ICL mode but has no reference transcript (ref_text).")
+        return items
+
+    @staticmethod
+    def _seeds(seed: Any, n: int) -> list[int]:
+        if seed is None:
+            return [secrets.randbits(63) for _ in range(n)]
+        values = _broadcast(list(seed) if isinstance(seed, (tuple, list)) else seed, n, "seed")
+        out = []
+        for s in values:
+            if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+                raise InputError(f"Seeds must be whole numbers of 0 or more, got {s!r}.")
+            out.append(int(s) & ((1 << 63) - 1))
+        # One seed for several lines still gives each line its own randomness.
+        if len(set(out)) < len(out) and not isinstance(seed, (tuple, list)):
+            out = [(s + i * 0x9E3779B97F4A7C15) & ((1 << 63) - 1) for i, s in enumerate(out)]
+        return out

@@ -1,0 +1,223 @@
+"""Transformer building blocks shared by the talker, the code predictor and the codec decoder.
+
+Parameter names follow the published checkpoints exactly (``q_proj``, ``input_layernorm``...),
+so ``load_state_dict`` reads the official weights unchanged.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import DecoderStackConfig
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, hidden_size: int, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(hidden_size))
+        self.variance_epsilon = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # Normalise in float32 and scale in the input dtype, as the checkpoints were trained.
+        dtype = x.dtype
+        x32 = x.float()
+        x32 = x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + self.variance_epsilon)
+        return self.weight * x32.to(dtype)
+
+
+class GatedMLP(nn.Module):
+    """SwiGLU feed-forward: ``down(silu(gate(x)) * up(x))``."""
+
+    def __init__(self, hidden_size: int, intermediate_size: int) -> None:
+        super().__init__()
+        self.gate_proj = nn.Linear(hidden_size, intermediate_size, bias=False)
+        self.up_proj = nn.Linear(hidden_size, intermediate_size, bias=False)
+        self.down_proj = nn.Linear(intermediate_size, hidden_size, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class RotaryEmbedding:
+    """Rotary position tables for one head size and base; owns its inverse frequencies."""
+
+    def __init__(self, head_dim: int, theta: float) -> None:
+        self.head_dim = head_dim
+        self.theta = float(theta)
+        self._inv_freq: torch.Tensor | None = None
+
+    def inv_freq(self, device: torch.device) -> torch.Tensor:
+        if self._inv_freq is None or self._inv_freq.device != device:
+            exponents = torch.arange(0, self.head_dim, 2, dtype=torch.int64, device=device).float()
+            self._inv_freq = 1.0 / (self.theta ** (exponents / self.head_dim))  # (hd/2,)
+        return self._inv_freq
+
+    def __call__(self, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+        """``positions`` (B, T) -> cos, sin each (B, 1, T, hd) in ``dtype`` (computed in float32)."""
+        freqs = positions.float()[..., None] * self.inv_freq(positions.device)  # (B, T, hd/2)
+        emb = torch.cat((freqs, freqs), dim=-1)  # (B, T, hd)
+        return emb.cos().to(dtype)[:, None], emb.sin().to(dtype)[:, None]
+
+
+def _rotate_half(x: torch.Tensor) -> torch.Tensor:
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    return x * cos + _rotate_half(x) * sin
+
+
+class KVSlot:
+    """One layer's view of a static KV cache: buffers (B, n_kv, S, hd) and where to write."""
+
+    __slots__ = ("k", "v", "write_at", "read_len")
+
+    def __init__(self, k: torch.Tensor, v: torch.Tensor, write_at: torch.Tensor, read_len: int) -> None:
+        self.k, self.v, self.write_at, self.read_len = k, v, write_at, read_len
+
+
+class Attention(nn.Module):
+    """Grouped-query attention with optional per-head RMS norm on queries and keys."""
+
+    def __init__(
+        self,
+        hidden_size: int,
+        num_heads: int,
+        num_kv_heads: int,
+        head_dim: int,
+        *,
+        bias: bool = False,
+        qk_norm_eps: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.num_heads, self.num_kv_heads, self.head_dim = num_heads, num_kv_heads, head_dim
+        self.q_proj = nn.Linear(hidden_size, num_heads * head_dim, bias=bias)
+        self.k_proj = nn.Linear(hidden_size, num_kv_heads * head_dim, bias=bias)
+        self.v_proj = nn.Linear(hidden_size, num_kv_heads * head_dim, bias=bias)
+        self.o_proj = nn.Linear(num_heads * head_dim, hidden_size, bias=bias)
+        if qk_norm_eps is not None:
+            self.q_norm = RMSNorm(head_dim, qk_norm_eps)
+            self.k_norm = RMSNorm(head_dim, qk_norm_eps)
+        else:
+            self.q_norm = self.k_norm = None
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        mask: torch.Tensor | None,
+        kv: KVSlot | None = None,
+    ) -> torch.Tensor:
+        """``x`` (B, T, H); ``mask`` bool (B, 1, T, S) with True = may attend; returns (B, T, H)."""
+        b, t, _ = x.shape
+        q = self.q_proj(x).view(b, t, self.num_heads, self.head_dim)
+        k = self.k_proj(x).view(b, t, self.num_kv_heads, self.head_dim)
+        v = self.v_proj(x).view(b, t, self.num_kv_heads, self.head_dim)
+        if self.q_norm is not None:
+            q, k = self.q_norm(q), self.k_norm(k)
+        q = apply_rotary(q.transpose(1, 2), cos, sin)  # (B, nh, T, hd)
+        k = apply_rotary(k.transpose(1, 2), cos, sin)  # (B, nkv, T, hd)
+        v = v.transpose(1, 2)
+        if kv is not None:
+            kv.k.index_copy_(2, kv.write_at, k)
+            kv.v.index_copy_(2, kv.write_at, v)
+            k, v = kv.k[:, :, : kv.read_len], kv.v[:, :, : kv.read_len]
+        out = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask, enable_gqa=self.num_heads != self.num_kv_heads
+        )  # (B, nh, T, hd)
+        return self.o_proj(out.transpose(1, 2).reshape(b, t, -1))
+
+
+class DecoderLayer(nn.Module):
+    """Pre-norm transformer block of the talker and the code predictor."""
+
+    def __init__(self, cfg: DecoderStackConfig) -> None:
+        super().__init__()
+        self.self_attn = Attention(
+            cfg.hidden_size,
+            cfg.num_attention_heads,
+            cfg.num_key_value_heads,
+            cfg.head_dim,
+            bias=cfg.attention_bias,
+            qk_norm_eps=cfg.rms_norm_eps,
+        )
+        self.mlp = GatedMLP(cfg.hidden_size, cfg.intermediate_size)
+        self.input_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
+        self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
+
+    def forward(self, x, cos, sin, mask, kv: KVSlot | None = None) -> torch.Tensor:
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask, kv)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class DecoderStack(nn.Module):
+    """Layers + final norm; subclasses add the embeddings under their checkpoint names."""
+
+    def __init__(self, cfg: DecoderStackConfig) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.num_hidden_layers))
+        self.norm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
+        self.rotary = RotaryEmbedding(cfg.head_dim, cfg.rope_theta)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        positions: torch.Tensor,
+        mask: torch.Tensor | None,
+        cache: StaticKVCache | None = None,
+        write_at: torch.Tensor | None = None,
+        read_len: int | None = None,
+    ) -> torch.Tensor:
+        """``x`` (B, T, H), ``positions`` (B, T) -> normed hidden states (B, T, H).
+
+        With a ``cache``, keys and values are written at slots ``write_at`` (T,) and attention
+        reads slots ``[0, read_len)``; ``mask`` is then (B, 1, T, read_len).
+        """
+        cos, sin = self.rotary(positions, x.dtype)
+        for i, layer in enumerate(self.layers):
+            kv = None
+            if cache is not None:
+                kv = KVSlot(cache.k[i], cache.v[i], write_at, read_len)
+            x = layer(x, cos, sin, mask, kv)
+        return self.norm(x)
+
+
+class StaticKVCache:
+    """Preallocated keys and values for every layer of a stack: (L, B, n_kv, S, hd) each."""
+
+    def __init__(
+        self,
+        num_layers: int,
+        batch_size: int,
+        num_kv_heads: int,
+        max_len: int,
+        head_dim: int,
+        *,
+        device: torch.device,
+        dtype: torch.dtype,
+    ) -> None:
+        shape = (num_layers, batch_size, num_kv_heads, max_len, head_dim)
+        self.k = torch.zeros(shape, device=device, dtype=dtype)
+        self.v = torch.zeros(shape, device=device, dtype=dtype)
+        self.max_len = max_len
+
+    @classmethod
+    def for_stack(cls, cfg: DecoderStackConfig, batch_size: int, max_len: int, *, device, dtype):
+        return cls(
+            cfg.num_hidden_layers,
+            batch_size,
+            cfg.num_key_value_heads,
+            max_len,
+            cfg.head_dim,
+            device=device,
+            dtype=dtype,
+        )
+
+    def keep_rows(self, rows: torch.Tensor) -> None:
+        """Drop finished rows: keep batch rows ``rows`` (long tensor), in that order."""
+        self.k = self.k.index_select(1, rows)
+        self.v = self.v.index_select(1, rows)
