@@ -213,6 +213,7 @@ class Qwen3TTSModel:
         *,
         seed: int | Sequence[int] | None = None,
         on_take: TakeCallback | None = None,
+        on_progress: Callable[[list[int], int], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
         runaway_guard: bool = True,
         _capture_logits: list | None = None,
@@ -220,8 +221,10 @@ class Qwen3TTSModel:
     ) -> list[Take]:
         """Like :meth:`generate_voice_clone`, returning :class:`Take` objects (seed, finish reason...).
 
-        ``on_take`` receives each take as soon as its line ends; ``should_stop`` is polled
-        between frames and raises :class:`~engine.errors.GenerationCancelled` when it is true.
+        ``on_take`` receives each take as soon as its line ends; ``on_progress(rows, frames)``
+        after every frame with the lines still running and the frames each has so far;
+        ``should_stop`` is polled between frames and raises
+        :class:`~engine.errors.GenerationCancelled` when it is true.
         """
         texts = [str(t).strip() for t in _as_list(text)]
         for i, t in enumerate(texts):
@@ -282,6 +285,7 @@ class Qwen3TTSModel:
                     max_frames=max_frames,
                     should_stop=should_stop,
                     on_row_done=row_done,
+                    on_frames=(lambda rows, step, _codes: on_progress(rows, step + 1)) if on_progress else None,
                     capture_logits=_capture_logits,
                 )
             )
