@@ -12,6 +12,7 @@ import binascii
 import io
 import math
 import os
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -34,9 +35,24 @@ def is_url(s: str) -> bool:
     return u.scheme in ("http", "https") and bool(u.netloc)
 
 
+_BASE64 = re.compile(r"[A-Za-z0-9+/=_\-\s]+")
+
+
 def is_probably_base64(s: str) -> bool:
-    """Same test as the official package: a data URI, or a long string with no path separators."""
-    return s.startswith("data:") or ("/" not in s and "\\" not in s and len(s) > 256)
+    """A ``data:`` URI, or a long string of base64 characters that is not an existing file.
+
+    (The official package also requires no "/", which standard base64 often contains.)
+    """
+    if s.startswith("data:"):
+        return True
+    return len(s) > 256 and _BASE64.fullmatch(s) is not None and not _exists(s)
+
+
+def _exists(s: str) -> bool:
+    try:
+        return Path(os.path.expanduser(s)).exists()
+    except OSError:  # e.g. a name too long to be a path
+        return False
 
 
 def _decode_bytes(data: bytes, what: str) -> tuple[np.ndarray, int]:

@@ -285,7 +285,9 @@ class Qwen3TTSModel:
                     max_frames=max_frames,
                     should_stop=should_stop,
                     on_row_done=row_done,
-                    on_frames=(lambda rows, step, _codes: on_progress(rows, step + 1)) if on_progress else None,
+                    on_frames=(lambda rows, step, _codes: on_progress(rows, step + 1))
+                    if on_progress
+                    else None,
                     capture_logits=_capture_logits,
                 )
             )

@@ -39,8 +39,16 @@ def _is_transposed(root: nn.Module, param_name: str) -> bool:
 
 
 def randomize_network_(network: nn.Module, gen: torch.Generator) -> None:
-    """Talker, code predictor and speaker encoder: unit-variance random weights."""
+    """Talker, code predictor and speaker encoder: unit-variance random weights.
+
+    The EOS row of the first-codebook head is zeroed: its logit sits at the median, outside the
+    top-k, so a random model never ends a line by itself and test lengths do not hinge on chance.
+    """
     _randomize_(network, gen)
+    talker = network.talker
+    eos = getattr(talker.config, "codec_eos_token_id", None)
+    with torch.no_grad():
+        talker.codec_head.weight[eos].zero_()
 
 
 @torch.no_grad()
