@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,13 +18,15 @@ import torch
 from .audio import check_reference, load_audio, resample
 from .checkpoint import DownloadProgress, resolve_model_dir
 from .errors import AudioInputError, InputError
+from .generation.cpu_threads import DecodeThreads
 from .generation.decode_loop import DecodeRequest, FrameDecoder
 from .generation.prompt_builder import PromptBuilder, RowPrompt
+from .generation.render import AudioChunk, Renderer, RenderJob
 from .generation.runaway import frame_cap
 from .generation.sampling import SamplingParams
 from .loading import Components, load_components, pick_device, pick_dtype
 from .prompt import ModelSignature, VoiceClonePromptItem
-from .take import FINISH_MAX_FRAMES, FINISH_RUNAWAY, Take
+from .take import Take
 
 TakeCallback = Callable[[Take], None]
 
@@ -52,7 +54,8 @@ class Qwen3TTSModel:
         self.config = parts.config
         self.generate_defaults: dict[str, Any] = dict(parts.generation_defaults)
         self._builder = PromptBuilder(parts.network.talker, parts.config, parts.tokenizer.role_prefix_ids())
-        self._decoder = FrameDecoder(parts.network.talker)
+        self._renderer = Renderer(FrameDecoder(parts.network.talker), parts.codec)
+        self._threads = DecodeThreads(device)
         self._mel = None
 
     @classmethod
@@ -202,6 +205,43 @@ class Qwen3TTSModel:
         return [t.audio for t in takes], self.sample_rate
 
     def generate_takes(
+        self, text: str | list[str], *args: Any, on_take: TakeCallback | None = None, **kwargs: Any
+    ) -> list[Take]:
+        """Like :meth:`generate_voice_clone`, returning :class:`Take` objects (seed, finish reason...).
+
+        Same arguments, plus: ``seed`` (an int, or one per text); ``on_take`` receives each take
+        as soon as its line ends; ``on_progress(rows, frames)`` is called after every frame with
+        the lines still running and the frames each has; ``should_stop`` is polled between frames
+        and raises :class:`~engine.errors.GenerationCancelled` when it returns true (takes already
+        handed to ``on_take`` are kept); ``runaway_guard=False`` lets lines run to max_new_tokens.
+        """
+        takes: list[Take | None] = [None] * len(_as_list(text))
+        for chunk in self._render(text, *args, stream=None, **kwargs):
+            takes[chunk.index] = chunk.take
+            if on_take is not None:
+                on_take(chunk.take)
+        return takes  # type: ignore[return-value]
+
+    def generate_voice_clone_stream(
+        self,
+        text: str | list[str],
+        *args: Any,
+        first_chunk_frames: int = 6,
+        chunk_frames: int = 24,
+        **kwargs: Any,
+    ) -> Iterator[AudioChunk]:
+        """Stream audio while lines are generated: yields :class:`AudioChunk` pieces per line.
+
+        Same arguments as :meth:`generate_takes`. Each line's first chunk comes after
+        ``first_chunk_frames`` frames (80 ms each), later ones every ``chunk_frames``; a line's
+        last chunk has ``final`` set and carries its complete :class:`Take`. Joined, a line's
+        chunks are exactly the take's audio.
+        """
+        if not 1 <= first_chunk_frames <= chunk_frames:
+            raise InputError("Chunk sizes must satisfy 1 <= first_chunk_frames <= chunk_frames.")
+        yield from self._render(text, *args, stream=(first_chunk_frames, chunk_frames), **kwargs)
+
+    def _render(
         self,
         text: str | list[str],
         language: str | list[str] | None = None,
@@ -211,21 +251,14 @@ class Qwen3TTSModel:
         voice_clone_prompt: Any = None,
         non_streaming_mode: bool = False,
         *,
+        stream: tuple[int, int] | None,
         seed: int | Sequence[int] | None = None,
-        on_take: TakeCallback | None = None,
         on_progress: Callable[[list[int], int], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
         runaway_guard: bool = True,
         _capture_logits: list | None = None,
         **sampling: Any,
-    ) -> list[Take]:
-        """Like :meth:`generate_voice_clone`, returning :class:`Take` objects (seed, finish reason...).
-
-        ``on_take`` receives each take as soon as its line ends; ``on_progress(rows, frames)``
-        after every frame with the lines still running and the frames each has so far;
-        ``should_stop`` is polled between frames and raises
-        :class:`~engine.errors.GenerationCancelled` when it is true.
-        """
+    ) -> Iterator[AudioChunk]:
         texts = [str(t).strip() for t in _as_list(text)]
         for i, t in enumerate(texts):
             if not t:
@@ -237,9 +270,10 @@ class Qwen3TTSModel:
         items = self._prompt_items(voice_clone_prompt, ref_audio, ref_text, x_vector_only_mode, n)
         seeds = self._seeds(seed, n)
         params = SamplingParams.merged(self.generate_defaults, **sampling)
+        user_max = params.max_new_tokens - 1  # the reference yields one frame fewer than tokens
 
         tok = self._parts.tokenizer
-        rows, caps = [], []
+        rows, max_frames = [], []
         for t, lang, item in zip(texts, languages, items):
             ids = tok.target_ids(t)
             icl = item.icl_mode and item.ref_code is not None
@@ -252,59 +286,31 @@ class Qwen3TTSModel:
                     ref_code=item.ref_code if icl else None,
                 )
             )
-            caps.append(frame_cap(len(ids)) if runaway_guard else params.max_new_tokens - 1)
-        max_frames = [min(params.max_new_tokens - 1, c) for c in caps]
-
-        takes: list[Take | None] = [None] * n
-
-        def row_done(row: int, codes: torch.Tensor, reason: str) -> None:
-            if reason == FINISH_MAX_FRAMES and max_frames[row] < params.max_new_tokens - 1:
-                reason = FINISH_RUNAWAY
-            audio = self._decode(codes, items[row])
-            takes[row] = Take(
-                index=row,
-                text=texts[row],
-                language=languages[row],
-                seed=seeds[row],
-                audio=audio,
-                sample_rate=self.sample_rate,
-                frames=int(codes.shape[0]),
-                finish_reason=reason,
-                codes=codes.cpu().numpy(),
-            )
-            if on_take is not None:
-                on_take(takes[row])
+            max_frames.append(min(user_max, frame_cap(len(ids))) if runaway_guard else user_max)
 
         with torch.inference_mode():
             prompt = self._builder.build(rows, non_streaming_mode)
-            self._decoder.run(
-                DecodeRequest(
+            job = RenderJob(
+                texts=texts,
+                languages=languages,
+                items=items,
+                seeds=seeds,
+                prompt=prompt,
+                decode=DecodeRequest(
                     prompt=prompt,
                     params=params,
                     seeds=torch.tensor(seeds, dtype=torch.long),
                     max_frames=max_frames,
                     should_stop=should_stop,
-                    on_row_done=row_done,
-                    on_frames=(lambda rows, step, _codes: on_progress(rows, step + 1))
-                    if on_progress
-                    else None,
+                    loop_guard=runaway_guard,
                     capture_logits=_capture_logits,
-                )
+                ),
+                user_max_frames=user_max,
+                on_progress=on_progress,
+                first_chunk_frames=stream[0] if stream else None,
+                chunk_frames=stream[1] if stream else 0,
             )
-        return takes  # type: ignore[return-value]
-
-    def _decode(self, codes: torch.Tensor, item: VoiceClonePromptItem) -> np.ndarray:
-        """Frames (T, 16) -> waveform; ICL takes are decoded after their reference, then cut."""
-        codec = self._parts.codec
-        if item.icl_mode and item.ref_code is not None:
-            ref = item.ref_code.to(codes.device)
-            full = torch.cat([ref, codes], dim=0)
-            wav = codec.decode([full])[0]
-            cut = int(ref.shape[0] / max(full.shape[0], 1) * wav.shape[0])
-            wav = wav[cut:]
-        else:
-            wav = codec.decode([codes])[0]
-        return wav.cpu().numpy().astype(np.float32, copy=False)
+        yield from self._threads.around(self._renderer.run(job))
 
     # ----- argument normalisation ------------------------------------------------------------
     def _languages(self, language: Any, n: int) -> list[str]:

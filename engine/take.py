@@ -9,6 +9,7 @@ import numpy as np
 FINISH_EOS = "eos"  # the model ended the line itself
 FINISH_MAX_FRAMES = "max_frames"  # stopped at the caller's max_new_tokens
 FINISH_RUNAWAY = "runaway"  # stopped by the runaway guard: the model did not end the line
+FINISH_LOOP = "loop"  # the model was repeating itself; the take is cut where the loop began
 
 
 @dataclass
