@@ -64,10 +64,12 @@ PAIRS = {
 
 # Words that end in "." without ending a sentence, whatever follows ("Dr. Who", "e.g. Paris").
 ABBREVIATIONS = frozenset(
-    """mr mrs ms mx dr prof sr jr st mt ft rev fr hon gen col lt capt cmdr sgt cpl pvt adm gov sen rep pres
-    supt insp det messrs mme mlle mmes vs cf viz approx ca al e.g i.e al no nos vol vols fig figs
-    eq eqs pp p ch chap sec art ref tel ext dept univ est""".split()
+    """mr mrs ms mx dr prof sr jr st mt ft rev fr hon gen col lt capt cmdr sgt cpl pvt adm gov sen rep
+    pres supt insp det messrs mme mlle mmes vs cf viz approx ca al e.g i.e""".split()
 )
+# Words that end in "." without ending a sentence when a number follows ("No. 5", "Fig. 3"), but
+# do end one otherwise ("The answer is no. Then...").
+NUMBER_ABBREVIATIONS = frozenset("no nos vol vols fig figs eq eqs pp ch chap sec art".split())
 # A chain of single letters with dots ("J", "U.S", "a.m", "p.h.d"): initials and initialisms.
 _INITIALISM = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]\Z")
 _PARAGRAPH = re.compile(r"[ \t\f\v]*\n(?:[ \t\f\v\r]*\n)+")
@@ -117,12 +119,15 @@ def _word_before(text: str, end: int) -> str:
     return text[start:end].lstrip(OPENERS)
 
 
-def _ends_sentence_at_dot(text: str, dot: int) -> bool:
-    """Whether the single "." at ``text[dot]`` ends a sentence, judged from the word before it."""
+def _ends_sentence_at_dot(text: str, dot: int, rest: str) -> bool:
+    """Whether the single "." at ``text[dot]`` ends a sentence, judged from the word before it
+    and ``rest``, the text after it."""
     word = _word_before(text, dot)
     if not word:
         return True
     lower = word.lower()
+    if lower in NUMBER_ABBREVIATIONS:
+        return not rest[:1].isdigit()
     return lower not in ABBREVIATIONS and _INITIALISM.match(word) is None
 
 
@@ -148,7 +153,7 @@ def _sentence_end(text: str, i: int) -> int | None:
     rest = text[cut:].lstrip()
     if rest[:1].islower():
         return None  # '"Help!" she cried.' / "at 3 p.m. today": the sentence goes on
-    if run_end - i == 1 and ch == "." and not _ends_sentence_at_dot(text, i):
+    if run_end - i == 1 and ch == "." and not _ends_sentence_at_dot(text, i, rest):
         return None
     return cut
 
@@ -184,12 +189,10 @@ def find_boundaries(text: str) -> dict[int, Level]:
             run_end = _skip(text, i, LATIN_TERMINATORS + CJK_TERMINATORS)
             if cut is not None:
                 add(cut, Level.CLAUSE if _inside(spans, cut) else Level.SENTENCE)
-            elif (
-                ch == "…"
-                and _skip(text, run_end, CLOSERS) < n
-                and is_cjk(text[_skip(text, run_end, CLOSERS)])
-            ):
-                add(_skip(text, run_end, CLOSERS), Level.CLAUSE)
+            elif ch == "…":
+                after = _skip(text, run_end, CLOSERS)
+                if after < n and is_cjk(text[after]):
+                    add(after, Level.CLAUSE)  # "他说……我们走吧": a pause inside the sentence
             i = run_end
             continue
         elif ch in COMMAS or ch in CLAUSE_MARKS:

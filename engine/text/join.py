@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from ..errors import InputError
-from ..take import Take
 from .boundaries import Level
 
 DECLICK_S = 0.005  # 5 ms: inaudible as a fade, enough to remove a step at an edge
@@ -72,8 +72,16 @@ class Joined:
         return len(self.audio) / self.sample_rate
 
 
-def _as_audio(piece: Take | np.ndarray, sample_rate: int | None) -> tuple[np.ndarray, int | None]:
-    if isinstance(piece, Take):
+class HasAudio(Protocol):
+    """Anything with mono ``audio`` at a ``sample_rate``: a Take, a LongTextRender, a Joined."""
+
+    audio: np.ndarray
+    sample_rate: int
+
+
+def as_audio(piece: HasAudio | np.ndarray, sample_rate: int | None) -> tuple[np.ndarray, int | None]:
+    """-> (mono float32 audio, its sample rate), checking it matches ``sample_rate`` when known."""
+    if hasattr(piece, "audio") and hasattr(piece, "sample_rate"):
         if sample_rate is not None and piece.sample_rate != sample_rate:
             raise InputError(f"Takes at different sample rates ({piece.sample_rate} and {sample_rate} Hz).")
         return np.asarray(piece.audio, dtype=np.float32).reshape(-1), piece.sample_rate
@@ -89,7 +97,7 @@ def _ramp(n: int) -> np.ndarray:
 
 
 def join_takes(
-    pieces: Sequence[Take | np.ndarray],
+    pieces: Sequence[HasAudio | np.ndarray],
     joins: Join | Sequence[Join] | None = None,
     *,
     sample_rate: int | None = None,
@@ -97,16 +105,16 @@ def join_takes(
     trailing_s: float = 0.0,
     declick_s: float = DECLICK_S,
 ) -> Joined:
-    """Join takes (or mono float32 arrays) end to end into one waveform.
+    """Join takes (or renders, or mono float32 arrays) end to end into one waveform.
 
     ``joins`` says how each piece meets the next: one :class:`Join` for all, one per gap
     (``len(pieces) - 1``), or None for a sentence pause. ``leading_s``/``trailing_s`` add exact
-    silence before and after. ``sample_rate`` is needed only when no piece is a :class:`Take`.
+    silence before and after. ``sample_rate`` is needed only when every piece is a plain array.
     Crossfades are equal-power (sine/cosine), right for two independent recordings.
     """
     audios = []
     for piece in pieces:
-        audio, sample_rate = _as_audio(piece, sample_rate)
+        audio, sample_rate = as_audio(piece, sample_rate)
         audios.append(audio)
     if sample_rate is None:
         raise InputError("join_takes needs sample_rate= when the pieces are plain arrays.")

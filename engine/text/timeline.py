@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
-from ..take import Take
+from .join import HasAudio, as_audio
 from .script import ScriptLine
 
 
@@ -74,12 +74,14 @@ class Timeline:
 
 def build_timeline(
     lines: Sequence[ScriptLine],
-    takes: Sequence[Take | np.ndarray | None],
+    takes: Sequence[HasAudio | np.ndarray | None],
     sample_rate: int | None = None,
 ) -> Timeline:
     """Place each take at its line's cue start (``lines`` from an SRT script, one take per line).
 
-    A take of None (a line that failed to render) leaves silence and is listed in
+    A take is a :class:`~engine.take.Take`, a :class:`~engine.text.render.LongTextRender` (a
+    cue rendered with :func:`~engine.text.render.render_texts`), or a mono float32 array (then
+    ``sample_rate`` is needed). A take of None (a line that failed to render) leaves silence and is listed in
     ``missing_lines``. Takes that overlap are mixed. The timeline lasts until the last cue or
     the last take ends, whichever is later.
     """
@@ -93,17 +95,13 @@ def build_timeline(
         )
     audios: list[np.ndarray | None] = []
     for take in takes:
-        if isinstance(take, Take):
-            if sample_rate is not None and take.sample_rate != sample_rate:
-                raise InputError(
-                    f"Takes at different sample rates ({take.sample_rate} and {sample_rate} Hz)."
-                )
-            sample_rate = take.sample_rate
-            audios.append(np.asarray(take.audio, dtype=np.float32).reshape(-1))
+        if take is None:
+            audios.append(None)
         else:
-            audios.append(None if take is None else np.asarray(take, dtype=np.float32).reshape(-1))
+            audio, sample_rate = as_audio(take, sample_rate)
+            audios.append(audio)
     if sample_rate is None:
-        raise InputError("build_timeline needs sample_rate= when no take is a Take.")
+        raise InputError("build_timeline needs sample_rate= when every take is a plain array.")
 
     offsets: list[int | None] = []
     end = max(round(ln.end_s * sample_rate) for ln in lines) if lines else 0

@@ -44,6 +44,20 @@ def test_abbreviations_initials_and_decimals_do_not_end_sentences():
     ]
 
 
+def test_number_abbreviations_end_a_sentence_unless_a_number_follows():
+    assert chunk_text("See No. 5 and Fig. 2 here. The answer is no. Then we left.", 30) == [
+        "See No. 5 and Fig. 2 here.",
+        "The answer is no.",
+        "Then we left.",
+    ]
+
+
+def test_ellipsis_inside_a_chinese_sentence_is_a_clause():
+    plan = plan_text("他说……我们走吧。好的。", 6)
+    assert [c.text for c in plan] == ["他说……", "我们走吧。", "好的。"]
+    assert [c.cut for c in plan] == [Level.CLAUSE, Level.SENTENCE, None]
+
+
 def test_lowercase_after_a_stop_continues_the_sentence():
     assert chunk_text('"Help!" she cried. Wait... what? Yes.', 13) == [
         '"Help!" she',

@@ -12,7 +12,8 @@ from engine.errors import GenerationCancelled, InputError
 from engine.text.chunking import Chunk, plan_text
 from engine.text.errors import MarkupError
 from engine.text.join import Join
-from engine.text.render import plan_joins, render_long_text
+from engine.text.render import chunk_seeds, plan_joins, render_long_text, render_texts
+from engine.text.script import parse_script_text
 
 TEXT = (
     "[pause 0.5s]The first sentence is here. The second one, a bit longer, follows it "
@@ -83,6 +84,7 @@ def test_same_seed_same_render(tiny_model, voice):
     b = render_long_text(tiny_model, "One line. Another line.", [voice], seed=5, max_chars=14, **SAMPLING)
     assert len(a.chunks) == 2
     assert np.array_equal(a.audio, b.audio)
+    assert a.seed == 5 and [c.take.seed for c in a.chunks] == chunk_seeds(5, 2)
     assert a.chunks[0].take.seed != a.chunks[1].take.seed  # each chunk has its own randomness
 
 
@@ -97,13 +99,99 @@ def test_icl_voice_and_default_chunking(tiny_model, speech):
     assert len(result.audio) == len(result.chunks[0].take.audio)
 
 
+def test_many_texts_in_several_voices_render_as_one_batch(tiny_model, voice, speech):
+    from tests.conftest import SPEECH_TEXT
+
+    (icl,) = tiny_model.create_voice_clone_prompt(speech, ref_text=SPEECH_TEXT)
+    lines = parse_script_text(
+        "text,voice,language,seed\n"
+        "First line here. It has two sentences.,x,English,3\n"
+        '"A longer second line, with a comma; and more words [pause 0.3s] to make it long.",icl,,4\n'
+        "Third.,x,Chinese,\n",
+        "csv",
+    )
+    voices = {"x": voice, "icl": icl}
+    finished_texts, finished_chunks = [], []
+    batches = []
+    kwargs = dict(
+        language=[ln.language for ln in lines],
+        seed=[ln.seed for ln in lines],
+        max_chars=20,
+        **SAMPLING,
+    )
+    renders = render_texts(
+        tiny_model,
+        [ln.text for ln in lines],
+        [voices[ln.voice] for ln in lines],
+        on_text=lambda i, r: finished_texts.append(i),
+        on_chunk=lambda i, c, take: finished_chunks.append((i, c)),
+        on_progress=lambda rows, frames: batches.append(rows) if frames == 1 else None,
+        **kwargs,
+    )
+    counts = [len(r.chunks) for r in renders]
+    assert counts == [3, 4, 1]
+    assert batches == [list(range(8))]  # one engine call for all chunks of all lines
+    assert sorted(finished_texts) == [0, 1, 2] and len(finished_chunks) == 8
+    assert [r.seed for r in renders][:2] == [3, 4] and renders[2].seed >= 0
+    assert [c.take.seed for c in renders[1].chunks] == chunk_seeds(4, 4)
+    assert {c.take.language for c in renders[0].chunks} == {"english"}
+
+    # A text renders the same alone, in a batch, or in a batch split into single chunks.
+    alone = render_long_text(tiny_model, lines[1].text, icl, seed=4, max_chars=20, **SAMPLING)
+    assert np.array_equal(alone.audio, renders[1].audio)
+    kwargs["seed"] = [3, 4, renders[2].seed]
+    split = render_texts(
+        tiny_model, [ln.text for ln in lines], [voices[ln.voice] for ln in lines], batch_size=3, **kwargs
+    )
+    assert all(np.array_equal(a.audio, b.audio) for a, b in zip(renders, split))
+
+
+def test_subtitles_to_timeline_end_to_end(tiny_model, voice, tmp_path):
+    import soundfile as sf
+
+    from engine.text.script import parse_script
+    from engine.text.timeline import build_timeline, write_timeline
+
+    srt = tmp_path / "episode.srt"
+    srt.write_text(
+        "1\n00:00:00,250 --> 00:00:05,000\nA roomy first cue.\n\n"
+        "2\n00:00:05,500 --> 00:00:06,000\nA cue far too short,\nfor its two lines of text.\n",
+        encoding="utf-8",
+    )
+    lines = parse_script(srt)
+    renders = render_texts(tiny_model, [ln.text for ln in lines], voice, seed=1, max_chars=40, **SAMPLING)
+    timeline = build_timeline(lines, renders)
+    assert timeline.offsets == [6000, 132000]
+    first, second = renders
+    assert np.array_equal(timeline.audio[6000 : 6000 + len(first.audio)], first.audio)
+    assert len(timeline.audio) == 132000 + len(second.audio)
+    (overrun,) = timeline.overruns  # the tiny model talks ~1.5 s a chunk: cue 2 cannot hold it
+    assert overrun.line == 7 and overrun.by_s == pytest.approx(len(second.audio) / 24000 - 0.5)
+    assert timeline.warnings[0].startswith("line 7: the take runs ")
+    write_timeline(tmp_path / "episode.wav", timeline)
+    assert sf.info(tmp_path / "episode.wav").frames == len(timeline.audio)
+
+
+def test_render_texts_checks_its_arguments(tiny_model, voice):
+    with pytest.raises(InputError, match="2 entries for 3 texts"):
+        render_texts(tiny_model, ["A.", "B.", "C."], [voice, voice], **SAMPLING)
+    with pytest.raises(InputError, match="Text 2 has nothing to speak"):
+        render_texts(tiny_model, ["A.", "[pause 1s]"], voice, **SAMPLING)
+    with pytest.raises(InputError, match="Seeds must be whole numbers"):
+        render_texts(tiny_model, ["A."], voice, seed=-1, **SAMPLING)
+    with pytest.raises(InputError, match="batch_size"):
+        render_texts(tiny_model, ["A."], voice, batch_size=0, **SAMPLING)
+
+
 def test_bad_input_fails_before_rendering(tiny_model, voice):
     calls = []
     with pytest.raises(MarkupError) as err:
         render_long_text(tiny_model, "Fine.\nNot [pasue 1s] fine.", voice, on_take=calls.append, **SAMPLING)
     assert (err.value.line, err.value.column) == (2, 5)
-    with pytest.raises(InputError, match="nothing to speak"):
+    with pytest.raises(InputError, match="This text has nothing to speak"):
         render_long_text(tiny_model, " [pause 1s] ", voice, **SAMPLING)
+    with pytest.raises(MarkupError):  # a bad line fails the whole batch before any rendering
+        render_texts(tiny_model, ["Good.", "Bad [pause 99s]."], voice, on_chunk=calls.append, **SAMPLING)
     with pytest.raises(InputError, match="one voice"):
         render_long_text(tiny_model, "Hi.", [voice, voice], **SAMPLING)
     assert calls == []
@@ -117,6 +205,7 @@ def test_stop_request_cancels_the_render(tiny_model, voice):
 def test_parsing_never_imports_torch_or_qt():
     code = (
         "import sys\n"
+        "import engine.text\n"
         "import engine.text.script, engine.text.table_script, engine.text.srt_script\n"
         "import engine.text.chunking, engine.text.join, engine.text.timeline, engine.text.render\n"
         "from engine.text.script import parse_script_text\n"
