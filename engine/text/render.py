@@ -1,10 +1,12 @@
-"""Render long text in one voice: chunk it, render every chunk in ONE batch, join the takes.
+"""Render long text: chunk it, render every chunk in one batch, join each text's takes.
 
 Long inputs are where Qwen3-TTS drifts, speeds up or never stops; short chunks rendered side by
-side in one batch keep the voice steady and cost about as much time as the longest chunk. Takes
-are joined with a natural pause after each cut (a sentence pause, a shorter one after a clause,
-a crossfade between words) and exact silence for ``[pause]`` markup. The only module of
-:mod:`engine.text` that drives a model; it still imports no torch itself.
+side in one batch keep the voice steady, and on a GPU cost little more than the longest chunk.
+Takes are joined with a natural pause after each cut (a sentence pause, a shorter one after a
+clause, a crossfade between words) and exact silence for ``[pause]`` markup.
+:func:`render_long_text` renders one text in one voice; :func:`render_texts` many texts (script
+lines) with a voice, language and seed each. The only module of :mod:`engine.text` that drives
+a model; it still imports no torch itself.
 """
 
 from __future__ import annotations
