@@ -18,7 +18,7 @@ import torch
 from .audio import check_reference, load_audio, resample
 from .checkpoint import DownloadProgress, resolve_model_dir
 from .errors import AudioInputError, InputError
-from .generation.cpu_threads import DecodeThreads
+from .generation.cpu_tuning import CpuTuning
 from .generation.decode_loop import DecodeRequest, FrameDecoder
 from .generation.prompt_builder import PromptBuilder, RowPrompt
 from .generation.render import AudioChunk, Renderer, RenderJob
@@ -54,8 +54,8 @@ class Qwen3TTSModel:
         self.config = parts.config
         self.generate_defaults: dict[str, Any] = dict(parts.generation_defaults)
         self._builder = PromptBuilder(parts.network.talker, parts.config, parts.tokenizer.role_prefix_ids())
-        self._renderer = Renderer(FrameDecoder(parts.network.talker), parts.codec)
-        self._threads = DecodeThreads(device)
+        self._tuning = CpuTuning(device)
+        self._renderer = Renderer(FrameDecoder(parts.network.talker, tuning=self._tuning), parts.codec)
         self._mel = None
 
     @classmethod
@@ -110,6 +110,36 @@ class Qwen3TTSModel:
             speaker_dim=c.speaker_encoder.enc_dim,
             codec=c.tokenizer_type or "",
         )
+
+    def warm_up(
+        self, frames: int = 8, batch_sizes: Sequence[int] = (1,), calibrate: bool = True
+    ) -> dict[str, Any]:
+        """Run short generations so the first real one is fast; on the CPU, pick the thread count.
+
+        Initialises kernels and allocators, captures the CUDA graphs of the given batch sizes,
+        and on the CPU (``calibrate``) picks thread counts and weight layout by timing them (see
+        :mod:`engine.generation.cpu_tuning`). -> what it did, for logs and the status bar.
+        """
+        voice = VoiceClonePromptItem(
+            ref_code=None,
+            ref_spk_embedding=torch.zeros(self.config.speaker_encoder.enc_dim),
+            x_vector_only_mode=True,
+            icl_mode=False,
+            signature=self.signature,
+        )
+        opts = dict(voice_clone_prompt=voice, seed=0, max_new_tokens=frames + 1, do_sample=True)
+        for batch in batch_sizes:
+            self.generate_takes(["Warm up."] * batch, **opts)
+        report: dict[str, Any] = {"device": str(self.device), "dtype": str(self.dtype).replace("torch.", "")}
+        if self.device.type == "cpu" and calibrate:
+            short = dict(opts, max_new_tokens=3)
+            report.update(
+                self._tuning.calibrate(
+                    self._parts.network.talker,
+                    lambda batch: self.generate_takes(["Warm up."] * batch, **short),
+                )
+            )
+        return report
 
     def get_supported_languages(self) -> list[str]:
         return sorted(self.config.supported_languages)
@@ -310,7 +340,7 @@ class Qwen3TTSModel:
                 first_chunk_frames=stream[0] if stream else None,
                 chunk_frames=stream[1] if stream else 0,
             )
-        yield from self._threads.around(self._renderer.run(job))
+        yield from self._renderer.run(job)
 
     # ----- argument normalisation ------------------------------------------------------------
     def _languages(self, language: Any, n: int) -> list[str]:

@@ -17,6 +17,7 @@ import torch
 from ..errors import GenerationCancelled
 from ..qwen3tts.layers import StaticKVCache
 from ..qwen3tts.talker import Talker
+from .cpu_tuning import CpuTuning
 from .frame_step import BatchState, FrameStep
 from .prompt_builder import BatchPrompt
 from .runaway import LoopDetector
@@ -74,8 +75,9 @@ class EagerRunner:
 class FrameDecoder:
     """Decodes batches on one talker; ``runner`` decides eager vs CUDA graphs."""
 
-    def __init__(self, talker: Talker, runner=None) -> None:
+    def __init__(self, talker: Talker, runner=None, tuning: CpuTuning | None = None) -> None:
         self.talker = talker
+        self.tuning = tuning or CpuTuning(talker.codec_head.weight.device)
         if runner is None:
             from .cuda_graphs import GraphRunner, graphs_enabled
 
@@ -117,14 +119,16 @@ class FrameDecoder:
         """Decode frame by frame, yielding after each; raises GenerationCancelled on request."""
         batch = req.prompt.prefill.shape[0]
         dev = req.prompt.prefill.device
-        handle = self.runner.adopt(self.prefill(req), req.params)
+        with self.tuning.decoding(batch):
+            handle = self.runner.adopt(self.prefill(req), req.params)
         live = list(range(batch))
         out = torch.zeros((batch, max(req.max_frames), 16), dtype=torch.long, device=dev)  # (B, F, 16)
         loops = LoopDetector() if req.loop_guard else None
         step = 0
         while True:
-            code0, codes, logits = self.runner.step(handle)
             n = len(live)
+            with self.tuning.decoding(n):
+                code0, codes, logits = self.runner.step(handle)
             if req.capture_logits is not None:
                 req.capture_logits.append((list(live), logits[:n].cpu()))
             firsts = code0[:n].tolist()  # the loop's one host read per frame

@@ -100,7 +100,8 @@ class Renderer:
             if upto is not None:
                 frames = frames[: max(0, upto - emitted[row])]
             pending[row] = []
-            audio = streams[row].push(frames).cpu().numpy().astype(np.float32, copy=False)
+            with self.decoder.tuning.decoding(1):  # each row decodes alone: batch-1 settings
+                audio = streams[row].push(frames).cpu().numpy().astype(np.float32, copy=False)
             emitted[row] += frames.shape[0]
             pieces[row].append(audio)
             return audio
