@@ -45,11 +45,16 @@ class GraphHandle:
 
 
 class GraphRunner:
-    """Captures and replays decode frames on one CUDA device; owns the graph memory pool."""
+    """Captures and replays decode frames on one CUDA device; owns the graph memory pool.
 
-    def __init__(self, talker: Talker) -> None:
+    With ``capture=False`` it keeps everything else (bucketed static state, dead rows, bucketed
+    cache reads) and runs frames eagerly: how the CPU tests exercise this path.
+    """
+
+    def __init__(self, talker: Talker, capture: bool = True) -> None:
         self.talker = talker
-        self.pool = torch.cuda.graph_pool_handle()
+        self.capture = capture
+        self.pool = torch.cuda.graph_pool_handle() if capture else None
 
     def adopt(
         self, state: BatchState, params: SamplingParams, previous: GraphHandle | None = None
@@ -72,12 +77,14 @@ class GraphRunner:
         st = handle.state
         needed = st.prefill_len + handle.frame + 1
         read_len = min(st.cache.max_len, -(-needed // READ_LEN_BUCKET) * READ_LEN_BUCKET)
+        handle.frame += 1
+        if not self.capture:
+            return handle.step_fn(st, read_len)
         entry = handle.graphs.get(read_len)
         if entry is None:
             entry = handle.graphs[read_len] = self._capture(handle, read_len)
         graph, outputs = entry
         graph.replay()
-        handle.frame += 1
         return outputs
 
     def _capture(self, handle: GraphHandle, read_len: int):
