@@ -111,6 +111,8 @@ class FrameDecoder:
             seen=torch.zeros((batch, t.config.vocab_size), dtype=torch.bool, device=dev),
             hidden=hidden.contiguous(),
             step=torch.zeros((), dtype=torch.long, device=dev),
+            origin=torch.tensor(prefill_len, device=dev),
+            trailing_last=torch.tensor(prompt.trailing.shape[1] - 1, device=dev),
             prefill_len=prefill_len,
         )
 

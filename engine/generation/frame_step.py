@@ -34,14 +34,14 @@ class BatchState:
     seen: torch.Tensor  # (b, V) bool: codebook-0 ids already chosen (repetition penalty)
     hidden: torch.Tensor  # (b, H): the talker's state the next frame starts from
     step: torch.Tensor  # () int64: frames done, shared by all rows
-    prefill_len: int  # L: slot of frame k is L + k
+    origin: torch.Tensor  # () int64: L, the cache slot of frame 0 (a tensor so graphs can be reused)
+    trailing_last: torch.Tensor  # () int64: index of the final tts_pad entry of ``trailing``
+    prefill_len: int  # L again, for the host's cache-read lengths
 
     def select(self, rows: torch.Tensor) -> BatchState:
         """The state of batch rows ``rows`` (long tensor), in that order."""
-        cache = StaticKVCache.__new__(StaticKVCache)
-        cache.k, cache.v, cache.max_len = self.cache.k[:, rows], self.cache.v[:, rows], self.cache.max_len
         return BatchState(
-            cache=cache,
+            cache=StaticKVCache.wrap(self.cache.k[:, rows], self.cache.v[:, rows]),
             valid=self.valid[rows],
             lengths=self.lengths[rows],
             trailing=self.trailing[rows],
@@ -49,6 +49,8 @@ class BatchState:
             seen=self.seen[rows],
             hidden=self.hidden[rows],
             step=self.step.clone(),
+            origin=self.origin.clone(),
+            trailing_last=self.trailing_last.clone(),
             prefill_len=self.prefill_len,
         )
 
@@ -106,12 +108,12 @@ class FrameStep:
         # Feed the frame (plus this step's text token, or padding) to the talker for the next one.
         text = state.trailing.gather(
             1,
-            state.step.clamp(max=state.trailing.shape[1] - 1)
+            torch.minimum(state.step, state.trailing_last)
             .view(1, 1, 1)
             .expand(state.batch, 1, state.trailing.shape[2]),
         )  # (b, 1, H)
         x = t.embed_frames(codes)[:, None] + text  # (b, 1, H)
-        slot = (state.step + state.prefill_len).view(1)  # (1,)
+        slot = (state.step + state.origin).view(1)  # (1,)
         state.valid.index_fill_(1, slot, True)
         pos = (state.lengths + state.step)[:, None]  # (b, 1)
         mask = state.valid[:, None, None, :read_len]

@@ -206,6 +206,13 @@ class StaticKVCache:
         self.max_len = max_len
 
     @classmethod
+    def wrap(cls, k: torch.Tensor, v: torch.Tensor) -> StaticKVCache:
+        """A cache over existing (L, B, n_kv, S, hd) key and value tensors."""
+        cache = cls.__new__(cls)
+        cache.k, cache.v, cache.max_len = k, v, k.shape[3]
+        return cache
+
+    @classmethod
     def for_stack(cls, cfg: DecoderStackConfig, batch_size: int, max_len: int, *, device, dtype):
         return cls(
             cfg.num_hidden_layers,
@@ -216,8 +223,3 @@ class StaticKVCache:
             device=device,
             dtype=dtype,
         )
-
-    def keep_rows(self, rows: torch.Tensor) -> None:
-        """Drop finished rows: keep batch rows ``rows`` (long tensor), in that order."""
-        self.k = self.k.index_select(1, rows)
-        self.v = self.v.index_select(1, rows)
