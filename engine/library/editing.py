@@ -125,12 +125,12 @@ class EditOperations:
     def _check_name_free(self, name: str, except_id: str | None = None) -> None:
         row = (
             self._index.conn()
-            .execute("SELECT id FROM voices WHERE trashed_at IS NULL AND name_key = ?", (fold(name),))
+            .execute("SELECT id, name FROM voices WHERE trashed_at IS NULL AND name_key = ?", (fold(name),))
             .fetchone()
         )
         if row is not None and row[0] != except_id:
             raise NameTakenError(
-                f"There is already a voice called '{name}'.",
+                f"There is already a voice called '{row[1]}'.",
                 "Choose another name, or rename the other voice first.",
             )
 

@@ -9,12 +9,14 @@ it was made with.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from .errors import LibraryError, NeedsModelError
 from .index import Index, fetch_row, insert_prompt
 from .layout import REFERENCE_FILE, Layout, fsync_dir, prompt_file_name
+from .safetensors_header import parse_header
 from .voice import MODE_XVECTOR, StoredPrompt, Voice
 from .voice_files import read_reference
 
@@ -25,13 +27,11 @@ if TYPE_CHECKING:
 
 def load_or_extract(layout: Layout, index: Index, voice: Voice, model: Qwen3TTSModel) -> VoiceClonePromptItem:
     """The prompt of ``voice`` for ``model``, extracting (and storing) it when none fits."""
-    from ..prompt import VoiceClonePromptItem
-
     signature = model.signature
     stored = voice.stored_prompt(signature)
     if stored is not None:
         try:
-            item = VoiceClonePromptItem.load(layout.voice_dir(voice.id) / stored.file)
+            item = read_prompt(layout.voice_dir(voice.id) / stored.file)
             item.check_compatible(signature)
             return item
         except InputError:
@@ -50,6 +50,27 @@ def load_or_extract(layout: Layout, index: Index, voice: Voice, model: Qwen3TTSM
     item = extract(layout, voice, model)
     store(layout, index, voice.id, item)
     return item
+
+
+def read_prompt(path: Path) -> VoiceClonePromptItem:
+    """Load a stored prompt wholly into memory, validated like the engine's own loader.
+
+    Not :meth:`VoiceClonePromptItem.load`: safetensors maps that file into memory and the
+    tensors keep reading from it, so a cached prompt would stay tied to its file (a file cut
+    short by another program would crash the process; on Windows it could not be deleted).
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load as load_tensors
+
+    from ..prompt import VoiceClonePromptItem
+
+    try:
+        data = path.read_bytes()
+        header = parse_header(data, len(data))
+        tensors = load_tensors(data)
+    except (OSError, ValueError, SafetensorError) as e:
+        raise InputError(f"The stored prompt {path.name} cannot be read ({e}).") from None
+    return VoiceClonePromptItem.from_parts(tensors, header.metadata.get("timbre"), source=path.name)
 
 
 def extract(layout: Layout, voice: Voice, model: Qwen3TTSModel) -> VoiceClonePromptItem:
