@@ -63,8 +63,9 @@ class _Repair:
 
 def check_library(layout: Layout, index: Index) -> CheckReport:
     """Find and repair inconsistencies; returns what was done (see the module docstring)."""
-    if not _looks_wrong(layout, index):
-        return CheckReport()
+    busy: list[str] = []
+    if not _looks_wrong(layout, index, busy):
+        return CheckReport(in_progress=len(busy))
     fix = _Repair()
     with index.write() as conn:
         _repair_work_areas(layout, conn, fix)
@@ -75,7 +76,8 @@ def check_library(layout: Layout, index: Index) -> CheckReport:
 # ----- phase 1: look, without locks ---------------------------------------------------------------
 
 
-def _looks_wrong(layout: Layout, index: Index) -> bool:
+def _looks_wrong(layout: Layout, index: Index, busy: list[str]) -> bool:
+    """True if anything needs repair; ``busy`` collects work areas of live operations."""
     try:
         for token, kind in _work_entries(layout.work_dir):
             if kind != "area":
@@ -84,6 +86,7 @@ def _looks_wrong(layout: Layout, index: Index) -> bool:
             if lock is not None:  # a dead operation's leftovers
                 lock.release()
                 return True
+            busy.append(token)
         with index.read() as conn:
             rows = {r[0]: bool(r[1]) for r in conn.execute("SELECT id, has_reference FROM voices")}
             prompts: dict[str, set[str]] = {}
