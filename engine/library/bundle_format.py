@@ -92,6 +92,15 @@ class ManifestVoice:
     prompts: tuple[PromptRef, ...]
 
 
+def human_size(n: float) -> str:
+    """A byte count for people: "850 bytes", "12 KB", "3.4 MB", "1.2 GB"."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return f"{int(n)} bytes"
+
+
 def bad(message: str, hint: str | None = None) -> BundleError:
     return BundleError(message, hint or "Ask for the bundle again, or export it again from Timbre.")
 

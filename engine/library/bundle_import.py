@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..audio import MIN_REFERENCE_S
-from .bundle_format import MANIFEST, BundleLimits, FileRef, ManifestVoice, PromptRef, bad, parse_manifest
+from .bundle_format import (
+    MANIFEST,
+    BundleLimits,
+    FileRef,
+    ManifestVoice,
+    PromptRef,
+    bad,
+    human_size,
+    parse_manifest,
+)
 from .errors import BundleError
 from .layout import REFERENCE_FILE, WorkArea, prompt_file_name, write_file
 from .safetensors_header import check_prompt_values, parse_header, prompt_facts
@@ -115,7 +124,7 @@ def read_bundle(path: Path, limits: BundleLimits | None = None) -> ValidatedBund
         raise BundleError(f"{name} is not a file.")
     if size > limits.max_bundle_bytes:
         raise bad(
-            f"{name} is {size / 1024**2:.0f} MB; bundles up to {limits.max_bundle_bytes / 1024**2:.0f} MB are accepted."
+            f"{name} is {human_size(size)}; bundles up to {human_size(limits.max_bundle_bytes)} are accepted."
         )
     try:
         with zipfile.ZipFile(path) as zf:
@@ -157,11 +166,13 @@ def _check_entries(zf: zipfile.ZipFile, limits: BundleLimits) -> None:
             raise bad(f"The bundle contains an unexpected file ({n!r}).")
         if info.file_size > limits.entry_limit(n):
             raise bad(
-                f"{n} in the bundle is {info.file_size} bytes; at most {limits.entry_limit(n)} are accepted."
+                f"{n} in the bundle is {human_size(info.file_size)}; at most {human_size(limits.entry_limit(n))} are accepted."
             )
         total += info.file_size
     if total > limits.max_total_bytes:
-        raise bad(f"The bundle unpacks to {total} bytes; at most {limits.max_total_bytes} are accepted.")
+        raise bad(
+            f"The bundle unpacks to {human_size(total)}; at most {human_size(limits.max_total_bytes)} are accepted."
+        )
     if MANIFEST not in seen:
         raise bad(
             "This file is not a Timbre voice bundle (it has no manifest.json).",
@@ -181,7 +192,7 @@ def _read_entry(zf: zipfile.ZipFile, name: str, limits: BundleLimits) -> bytes:
     with zf.open(name) as f:
         data = f.read(limit + 1)
     if len(data) > limit:
-        raise bad(f"{name} in the bundle is larger than the {limit} bytes accepted.")
+        raise bad(f"{name} in the bundle is larger than the {human_size(limit)} accepted.")
     return data
 
 
