@@ -18,6 +18,7 @@ something looks wrong does it take the lock, look again and repair. Nothing here
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import time
@@ -41,6 +42,7 @@ from .voice import CheckReport, StoredPrompt
 from .voice_files import meta_document, parse_meta, transcript_document
 
 STALE_LOCK_S = 3600.0
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -70,6 +72,8 @@ def check_library(layout: Layout, index: Index) -> CheckReport:
     with index.write() as conn:
         _repair_work_areas(layout, conn, fix)
         _repair_voices(layout, conn, fix)
+    for action in fix.actions:
+        log.warning("voice library %s: %s", layout.root, action)
     return fix.report()
 
 

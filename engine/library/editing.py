@@ -176,7 +176,8 @@ class EditOperations:
             changes["language"] = clean_language(language)
         if favorite is not None:
             changes["favorite"] = bool(favorite)
-        return self._edit(self.get(voice).id, changes)
+        current = self.get(voice)
+        return self._edit(current.id, changes) if changes else current
 
     def tag(self, voice: Voice | str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Voice:
         """Add and remove tags, reading and writing in one transaction (no lost concurrent edits)."""

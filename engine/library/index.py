@@ -138,6 +138,9 @@ class Index:
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for several reads (WAL readers never wait for the writer)."""
         conn = self.conn()
+        if conn.in_transaction:  # already inside this thread's write: it is the snapshot
+            yield conn
+            return
         conn.execute("BEGIN")
         try:
             yield conn

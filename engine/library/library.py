@@ -15,7 +15,7 @@ import numpy as np
 from ..paths import data_dir
 from .consistency import check_library
 from .editing import EditOperations
-from .errors import LibraryError, VoiceInputError, VoiceNotFoundError, disk_error
+from .errors import LibraryBusyError, LibraryError, VoiceInputError, VoiceNotFoundError, disk_error
 from .fields import fold, is_voice_id, search_words
 from .index import ORDER_BY, Index, fetch_voices
 from .layout import REFERENCE_FILE, Layout
@@ -95,7 +95,10 @@ class VoiceLibrary(EditOperations, ShareOperations):
     def get(self, voice: Voice | str) -> Voice:
         """The voice with this id, as stored now (in the trash or not)."""
         vid = voice_id_of(voice)
-        found = fetch_voices(self._index.conn(), "id = ?", (vid,)) if is_voice_id(vid) else []
+        found = []
+        if is_voice_id(vid):
+            with self._index.read() as conn:
+                found = fetch_voices(conn, "id = ?", (vid,))
         if not found:
             raise VoiceNotFoundError(
                 f"There is no voice with the id {vid!r} in the library.", "List the voices to see their ids."
@@ -214,6 +217,9 @@ class VoiceLibrary(EditOperations, ShareOperations):
             except OSError as e:
                 raise disk_error(e) from None
             self._cache.put(v.id, signature, item)
-        with self._index.write() as conn:
-            conn.execute("UPDATE voices SET last_used = ? WHERE id = ?", (time.time(), v.id))
+        try:
+            with self._index.write() as conn:
+                conn.execute("UPDATE voices SET last_used = ? WHERE id = ?", (time.time(), v.id))
+        except LibraryBusyError:
+            pass  # "last used" only orders the list: never hold up generation for it
         return [item]
