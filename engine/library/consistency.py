@@ -10,7 +10,8 @@ What can be out of step after a crash, and what the check does about it:
 * inside a folder: half-written temp files are removed; a missing ``meta.json`` or
   ``transcript.txt`` is rewritten from the index; prompt rows without files are dropped,
   prompt files without rows are indexed (or quarantined if unreadable); a lost reference is
-  noted; a voice left with neither a prompt nor a reference is quarantined.
+  noted; a voice left with neither a prompt nor a reference is quarantined. (Whether a prompt's
+  bytes are sound is checked when it is used: ``prompt_for`` extracts a damaged one again.)
 
 The check first looks without the write lock (cheap, does not block other processes); only if
 something looks wrong does it take the lock, look again and repair. Nothing here imports torch.
@@ -269,11 +270,12 @@ def _repair_folder(
         if n.startswith(".") and n.endswith(".tmp"):
             os.unlink(folder / n)
             fix.actions.append(f"Removed a half-written file of '{name}'.")
-    on_disk = {n for n in os.listdir(folder) if PROMPT_FILE_RE.match(n)}
+    readable = _prompts_in(folder, layout, fix)  # unreadable files are moved aside first
+    on_disk = {p.file for p in readable}
     for gone in sorted(prompt_files - on_disk):
         conn.execute("DELETE FROM prompts WHERE voice_id = ? AND file = ?", (vid, gone))
         fix.actions.append(f"Forgot a missing prompt file of '{name}'; it is extracted again when needed.")
-    for p in _prompts_in(folder, layout, fix):
+    for p in readable:
         if p.file not in prompt_files:
             insert_prompt(conn, vid, p)
             fix.actions.append(f"Indexed a prompt file of '{name}' that was saved but not recorded.")

@@ -11,7 +11,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import NameTakenError, VoiceNotFoundError, disk_error
+from ..errors import InputError
+from .errors import NameTakenError, VoiceInputError, VoiceNotFoundError, disk_error
 from .fields import (
     clean_language,
     clean_mode,
@@ -25,7 +26,8 @@ from .fields import (
 from .index import Index, fetch_row, live_name_keys, row_dict, update_voice
 from .layout import META_FILE, REFERENCE_FILE, Layout, WorkArea, copy_file, write_atomic
 from .prompt_cache import PromptCache
-from .voice import MODE_XVECTOR, Voice, voice_id_of
+from .prompts import read_prompt
+from .voice import MODE_ICL, MODE_XVECTOR, Voice, voice_id_of
 from .voice_files import encode_reference, meta_document
 from .writing import commit_new, new_row, purge, stage_folder, stage_item
 
@@ -98,7 +100,7 @@ class EditOperations:
         """
         from ..audio import check_reference, load_audio
 
-        mode = MODE_XVECTOR if item.x_vector_only_mode else "icl"
+        mode = MODE_XVECTOR if item.x_vector_only_mode else MODE_ICL
         row = self._new_row(name, mode, item.ref_text, tags, language, notes, favorite)
         flac = None
         if reference is not None:
@@ -143,6 +145,10 @@ class EditOperations:
                 for row, flac, item in entries:
                     s = stage_folder(area, row, flac)
                     stage_item(s, item)
+                    try:  # read it back as prompt_for will: never keep a prompt that cannot be loaded
+                        read_prompt(s.folder / s.prompts[-1].file)
+                    except InputError as e:
+                        raise VoiceInputError(f"This voice prompt cannot be kept: {e.message}") from None
                     staged.append(s)
                 ids = commit_new(self._layout, self._index, staged, auto_rename=auto_rename)
         except OSError as e:

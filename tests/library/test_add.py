@@ -131,3 +131,13 @@ def test_reopened_library_lists_the_same_voices(lib, alice, bob):
         assert again.list() == lib.list()
     finally:
         again.close()
+
+
+def test_a_prompt_that_could_not_be_loaded_back_is_refused(lib, tiny_model, speech):
+    item = tiny_model.create_voice_clone_prompt(speech, x_vector_only_mode=True)[0]
+    item.ref_spk_embedding = torch.full_like(item.ref_spk_embedding, float("nan"))
+    before = snapshot(lib.root)
+    with pytest.raises(VoiceInputError) as info:
+        lib.add_prompt(item, name="Broken")
+    assert "invalid numbers" in info.value.message
+    assert snapshot(lib.root) == before

@@ -199,3 +199,13 @@ def test_library_from_a_newer_timbre_is_refused(lib, alice):
         VoiceLibrary(lib.root)
     assert "newer version" in info.value.message and info.value.hint
     assert snapshot(lib.root) == before
+
+
+def test_damaged_indexed_prompt_is_moved_aside_and_forgotten(lib, alice, bob, tiny_model):
+    (lib.root / "voices" / alice.id / alice.prompts[0].file).write_bytes(b"garbage")
+    (lib.root / "voices" / bob.id / "meta.json").unlink()  # something else for the check to notice
+    again = _reopen(lib)
+    assert len(again.last_check.quarantined) == 1
+    assert again.get(alice.id).prompts == () and again.check().clean
+    assert again.prompt_for(alice, tiny_model)  # extracted again from the reference
+    again.close()
