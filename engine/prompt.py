@@ -107,16 +107,18 @@ class VoiceClonePromptItem:
     @classmethod
     def load(cls, path: str | os.PathLike) -> VoiceClonePromptItem:
         """Read a prompt written by :meth:`save`, validating every field."""
-        from safetensors import SafetensorError, safe_open
+        from safetensors import SafetensorError
+        from safetensors.torch import load as load_bytes
 
         path = Path(path)
         try:
-            with safe_open(str(path), framework="pt") as f:
-                header = f.metadata() or {}
-                tensors = {k: f.get_tensor(k) for k in f.keys()}
+            data = path.read_bytes()  # read whole: mapped tensors would break if the file changed
+            tensors = load_bytes(data)
+            size = int.from_bytes(data[:8], "little")
+            header = json.loads(data[8 : 8 + size]).get("__metadata__") or {}
         except FileNotFoundError:
             raise InputError(f"The voice prompt file {path} does not exist.") from None
-        except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        except (SafetensorError, OSError, ValueError, RuntimeError, AttributeError) as e:
             raise InputError(f"{path.name} is not a Timbre voice prompt ({e}).") from None
         return cls.from_parts(tensors, header.get("timbre"), source=path.name)
 
