@@ -157,5 +157,6 @@ def analyze(audio: np.ndarray, sample_rate: int) -> QualityReport:
                 )
             )
         else:
-            advice.append(Advice(Severity.GOOD, f"Clean background (about {snr:.0f} dB below the voice)."))
+            below = f"about {snr:.0f} dB" if snr < 60 else "more than 60 dB"
+            advice.append(Advice(Severity.GOOD, f"Clean background ({below} below the voice)."))
     return QualityReport(duration, peak_db, speech_db, noise_db, snr, clipped, tuple(advice))

@@ -277,7 +277,7 @@ class EngineWorker(QObject):
             [line.text for line in req.lines],
             language=[line.language for line in req.lines],
             voice_clone_prompt=items,
-            seed=req.seed,
+            seed=list(req.seed) if isinstance(req.seed, tuple) else req.seed,
             on_take=on_take,
             on_progress=on_progress,
             should_stop=job.cancel.is_set,

@@ -98,7 +98,7 @@ class GenerateRequest:
 
     lines: tuple[LineRequest, ...]
     sampling: dict[str, Any]
-    seed: int | None = None
+    seed: int | tuple[int, ...] | None = None  # one per line, or one for all (the engine varies it)
 
 
 @dataclass(frozen=True)

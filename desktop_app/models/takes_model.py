@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 
 from ..icons import icon
-from ..languages import language_label
 from ..takes_store import TakeRecord, TakesStore
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -226,7 +226,7 @@ class TakesModel(QAbstractItemModel):
             if col == COL_TAKE:
                 return f"Take {number}"
             if col == COL_VOICE:
-                return f"{take.voice_name} · {language_label(take.language)}"
+                return take.voice_name
             if col == COL_SEED:
                 return str(take.seed)
             if col == COL_LENGTH:
@@ -235,7 +235,10 @@ class TakesModel(QAbstractItemModel):
                 return settings_summary(take.settings)
             if col == COL_TIME:
                 created = take.created
-                return created.strftime("%b %d %H:%M") if created else ""
+                if created is None:
+                    return ""
+                today = created.date() == datetime.now(created.tzinfo).date()
+                return created.strftime("%H:%M" if today else "%b %d")
         if role == Qt.ItemDataRole.DecorationRole:
             if col == COL_TAKE:
                 accent = QGuiApplication.palette().color(QPalette.ColorRole.Accent)

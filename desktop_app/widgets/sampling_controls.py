@@ -54,7 +54,10 @@ class SamplingControls(QWidget):
         self.max_length.setSuffix(" s")
         self.seed = QSpinBox()
         self.seed.setRange(0, MAX_SEED)
-        self.seed.setToolTip("The same seed, text, voice and settings give the same take.")
+        self.seed.setToolTip(
+            "Line 1 uses this seed, line 2 the next one, and so on. The same seed, text, voice and "
+            "settings give the same take."
+        )
         self.seed.setMinimumWidth(110)
         self.lock = QToolButton()
         self.lock.setCheckable(True)

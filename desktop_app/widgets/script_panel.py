@@ -43,7 +43,7 @@ from ..settings import FRAMES_PER_SECOND, LineChoice, SamplingSettings, ScriptSt
 from ..takes_store import TakeRecord
 from ..voices import VOICE_ID_ROLE, VoiceCatalog
 from .banner import Banner
-from .sampling_controls import SamplingControls
+from .sampling_controls import MAX_SEED, SamplingControls
 from .script_delegates import ChoiceDelegate, StatusDelegate
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -301,9 +301,10 @@ class ScriptPanel(QWidget):
             return None
         self.banner.clear()
         sampling = self.sampling.sampling()
-        request = GenerateRequest(
-            tuple(requests), sampling.engine_kwargs(), self.sampling.seed_for_next_job()
-        )
+        seed = self.sampling.seed_for_next_job()
+        # Line i gets seed + i: short, readable seeds, each line its own randomness.
+        seeds = tuple((seed + i) % (MAX_SEED + 1) for i in range(len(requests)))
+        request = GenerateRequest(tuple(requests), sampling.engine_kwargs(), seeds)
         label = f"{len(lines)} line{'s' if len(lines) != 1 else ''}"
         return self._submit(request, list(lines), label)
 

@@ -6,12 +6,55 @@ on its own (pick the default voice of the script, start a new voice).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtWidgets import QLabel, QListView, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import (
+    QLabel,
+    QListView,
+    QPushButton,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..icons import icon
 from ..models.session_voices import SessionVoicesModel
 from ..voices import VOICE_ID_ROLE
+
+
+class _VoiceDelegate(QStyledItemDelegate):
+    """Two lines per voice: the name, then mode, language and tags in a quieter colour."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+        return QSize(option.rect.width(), option.fontMetrics.height() * 2 + 12)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        painter.save()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            tint = option.palette.color(QPalette.ColorRole.Highlight)
+            tint.setAlpha(60)  # a wash of the accent that reads on light and dark themes
+            painter.fillRect(option.rect, tint)
+        r = option.rect.adjusted(8, 5, -8, -5)
+        line = option.fontMetrics.height()
+        font = option.font
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+        painter.drawText(QRect(r.left(), r.top(), r.width(), line), Qt.AlignmentFlag.AlignLeft, index.data())
+        font.setBold(False)
+        painter.setFont(font)
+        painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+        sub = option.fontMetrics.elidedText(
+            index.data(Qt.ItemDataRole.ToolTipRole) or "", Qt.TextElideMode.ElideRight, r.width()
+        )
+        painter.drawText(
+            QRect(r.left(), r.top() + line + 2, r.width(), line), Qt.AlignmentFlag.AlignLeft, sub
+        )
+        painter.restore()
 
 
 class SessionVoicesPanel(QWidget):
@@ -25,6 +68,7 @@ class SessionVoicesPanel(QWidget):
         title.setObjectName("panelTitle")
         self.list = QListView()
         self.list.setModel(voices)
+        self.list.setItemDelegate(_VoiceDelegate(self.list))
         self.list.selectionModel().currentChanged.connect(
             lambda current, _: (
                 self.voice_selected.emit(current.data(VOICE_ID_ROLE)) if current.isValid() else None

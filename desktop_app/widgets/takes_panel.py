@@ -29,7 +29,16 @@ from ..audio_io import AudioDeviceError, Player
 from ..engine_host import EngineHost, GenerateRequest
 from ..icons import icon
 from ..languages import language_label
-from ..models.takes_model import COL_SETTINGS, COL_TAKE, TakesModel, settings_summary
+from ..models.takes_model import (
+    COL_LENGTH,
+    COL_SEED,
+    COL_SETTINGS,
+    COL_TAKE,
+    COL_TIME,
+    COL_VOICE,
+    TakesModel,
+    settings_summary,
+)
 from ..settings import Settings
 from ..takes_store import TakeRecord, TakesStore, export_takes, new_take_id, now_iso
 from .banner import Banner
@@ -62,15 +71,21 @@ class TakesPanel(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setUniformRowHeights(True)
+        self.tree.setIndentation(16)
         self.tree.setAlternatingRowColors(True)
         self.tree.setAllColumnsShowFocus(True)
         header = self.tree.header()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_SETTINGS, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_VOICE, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((COL_TAKE, 112), (COL_SEED, 100), (COL_LENGTH, 72), (COL_TIME, 64)):
+            header.resizeSection(col, width)
+        # The full settings of the selected take are in the line under the waveform.
+        self.tree.hideColumn(COL_SETTINGS)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         self.tree.doubleClicked.connect(lambda index: self.play() if self.model.record(index) else None)
         self.model.rowsInserted.connect(self._rows_inserted)
+        self.model.dataChanged.connect(lambda *_: self._refresh())  # e.g. a favorite set elsewhere
         self.empty = QLabel(
             "No takes yet.\n\nWrite a script, pick a voice and press Generate (Ctrl+Enter).\n"
             "Every finished line appears here, ready to play, compare and export."
@@ -121,6 +136,8 @@ class TakesPanel(QWidget):
         host.take_ready.connect(self._on_take_ready)
         player.position_changed.connect(self._on_position)
         player.state_changed.connect(self._on_play_state)
+        for row in range(self.model.rowCount()):
+            self.tree.setFirstColumnSpanned(row, QModelIndex(), True)
         self.tree.expandAll()
         self._refresh()
 
@@ -188,7 +205,10 @@ class TakesPanel(QWidget):
         if not self.selected_records():  # nothing chosen yet: show the newest take
             self.select(record.id)
 
-    def _rows_inserted(self, *args) -> None:
+    def _rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not parent.isValid():  # a line's row: its text runs across all columns
+            for row in range(first, last + 1):
+                self.tree.setFirstColumnSpanned(row, QModelIndex(), True)
         self._refresh()
 
     # ----- selection -------------------------------------------------------------------------
@@ -254,11 +274,12 @@ class TakesPanel(QWidget):
             self.waveform.set_audio(audio, record.sample_rate)
         self.favorite_button.setIcon(icon("star-filled" if record.favorite else "star"))
         self.favorite_button.setText("Favorite" if not record.favorite else "Unfavorite")
-        created = record.created.strftime("%Y-%m-%d %H:%M") if record.created else ""
-        cut = "  ·  cut off at the length limit" if not record.complete else ""
+        created = record.created.strftime("%b %d, %H:%M") if record.created else ""
+        cut = " · cut off at the length limit" if not record.complete else ""
         self.info.setText(
             f"Line {record.line_number} · {record.voice_name} · {language_label(record.language)} · "
-            f"seed {record.seed} · {record.duration_s:.1f} s · {settings_summary(record.settings)} · {created}{cut}"
+            f"seed {record.seed} · {record.duration_s:.1f} s · {created}\n"
+            f"{settings_summary(record.settings)}{cut}"
         )
 
     # ----- actions ---------------------------------------------------------------------------

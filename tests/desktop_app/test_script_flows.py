@@ -62,7 +62,7 @@ def test_generate_three_lines_with_two_voices(qtbot, two_voices):
         (3, "Alice", "german"),
     ]
     assert all(r.settings["max_new_tokens"] == 20 and r.duration_s > 0 for r in records)
-    assert len({r.seed for r in records}) == 3  # one seed for the job, its own randomness per line
+    assert [r.seed for r in records] == [1234, 1235, 1236]  # the locked seed, then +1 per line
     for r in records:
         audio, rate = sf.read(str(window.store.audio_path(r)))
         assert rate == 24000 and len(audio) == pytest.approx(r.duration_s * rate, abs=1)
