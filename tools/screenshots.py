@@ -45,9 +45,9 @@ def main() -> int:
     os.environ["TIMBRE_HOME"] = str(work / "home")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-    import desktop_app  # noqa: F401  (PySide6 guard first)
     from PySide6.QtWidgets import QApplication
 
+    import desktop_app  # noqa: F401  (PySide6 guard first)
     from desktop_app.settings import Settings
     from desktop_app.theme import apply_theme
     from desktop_app.widgets.main_window import MainWindow

@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         self.cancel_action.setEnabled(False)
         self.cancel_action.triggered.connect(self.script_panel.cancel)
         self.settings_action = QAction(icon("settings"), "Settings", self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(self.open_settings)
         for action in (self.new_voice_action, self.generate_action, self.cancel_action):
             bar.addAction(action)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -56,3 +58,36 @@ def test_player_is_heard_on_the_sink(qtbot, sound, tmp_path):
     heard, _ = sf.read(str(tmp_path / "heard.wav"), dtype="float32")
     assert np.max(np.abs(heard)) == pytest.approx(0.4, abs=0.05)
     assert positions and max(positions) > 0.5
+
+
+def test_unplugged_microphone_is_reported_and_the_recording_kept(qtbot, sound, monkeypatch):
+    """A second null sink stands for a USB microphone; removing it mid-recording is the unplug."""
+    loaded = subprocess.run(
+        ["pactl", "load-module", "module-null-sink", "sink_name=usbmic"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    module = loaded.stdout.strip()
+    monkeypatch.setenv("PULSE_SOURCE", "usbmic.monitor")  # read by the ALSA pulse plugin at connect
+    noise = subprocess.Popen(["pacat", "--playback", "--device=usbmic", "/dev/urandom"])
+    try:
+        recorder = audio_io.Recorder()
+        elapsed = []
+        recorder.elapsed_changed.connect(elapsed.append)
+        recorder.start()
+        qtbot.waitUntil(lambda: bool(elapsed) and elapsed[-1] > 0.5, timeout=TIMEOUT_MS)
+        with qtbot.waitSignal(recorder.failed, timeout=TIMEOUT_MS) as failed:
+            with qtbot.waitSignal(recorder.finished, timeout=TIMEOUT_MS) as finished:
+                subprocess.run(["pactl", "unload-module", module], check=True)
+                module = ""
+        message, hint = failed.args
+        assert "unplugged" in message and "kept" in hint
+        audio, rate = finished.args
+        assert len(audio) / rate > 0.2  # what came before the unplug (minus the first 0.3 s)
+        assert not recorder.recording
+    finally:
+        noise.kill()
+        noise.wait()
+        if module:
+            subprocess.run(["pactl", "unload-module", module])

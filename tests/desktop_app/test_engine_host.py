@@ -107,3 +107,18 @@ def test_cancel_stops_running_generation_and_keeps_finished_takes(qtbot, host, t
     qtbot.waitUntil(lambda: bool(ended) and ended[-1][0] == job, timeout=TIMEOUT_MS)
     assert ended[-1] == (job, True)
     assert takes == [0]
+
+
+def test_errors_in_the_creators_words():
+    from desktop_app.engine_host import describe_error
+    from engine.errors import UnsupportedModelError
+
+    class OutOfMemoryError(RuntimeError):  # what torch.cuda raises, without needing a GPU
+        pass
+
+    message, hint = describe_error(OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+    assert message == "The GPU ran out of memory." and "0.6B" in hint and "Nothing was lost" in hint
+    message, hint = describe_error(UnsupportedModelError("Not a Base model.", "Use a Base model."))
+    assert (message, hint) == ("Not a Base model.", "Use a Base model.")
+    message, hint = describe_error(KeyError("boom"))
+    assert "went wrong" in message and "log" in hint
