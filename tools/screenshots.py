@@ -37,6 +37,24 @@ def espeak(text: str, path: Path, voice: str) -> Path:
     return path
 
 
+def wait(app, condition, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        app.processEvents()
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting for the studio")
+        time.sleep(0.01)
+
+
+def shot(app, window, folder: Path, name: str) -> None:
+    for _ in range(5):  # let layouts and repaints settle
+        app.processEvents()
+        time.sleep(0.02)
+    path = folder / f"{name}.png"
+    window.grab().save(str(path))
+    print("wrote", path)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -54,33 +72,32 @@ def main() -> int:
     from engine.random_checkpoint import write_random_checkpoint
 
     app = QApplication(["timbre"])
+    apply_theme(app, "light")
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    # First run: the default hub model is not downloaded (and this machine is offline).
+    first = MainWindow(Settings())
+    first.resize(*SIZE)
+    first.show()
+    wait(app, lambda: first.host.state.phase.value == "none" and bool(first.host.state.message))
+    shot(app, first, args.out, "first-run")
+    first.close()
+
     checkpoint = write_random_checkpoint(work / "tiny", "tiny", seed=7)
     settings = Settings(model_source=str(checkpoint), device="cpu", theme="light")
     settings.script.sampling.max_length_s = 6.0
-    apply_theme(app, "light")
     window = MainWindow(settings)
     window.resize(*SIZE)
     window.show()
-    args.out.mkdir(parents=True, exist_ok=True)
 
-    def wait(condition, timeout_s: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not condition():
-            app.processEvents()
-            if time.monotonic() > deadline:
-                raise SystemExit("timed out waiting for the studio")
-            time.sleep(0.01)
+    def wait_for(condition) -> None:
+        wait(app, condition)
 
-    def shot(name: str) -> None:
-        for _ in range(5):
-            app.processEvents()
-            time.sleep(0.02)
-        path = args.out / f"{name}.png"
-        window.grab().save(str(path))
-        print("wrote", path)
+    def snap(name: str) -> None:
+        shot(app, window, args.out, name)
 
-    wait(lambda: window.host.state.ready)
-    shot("empty")
+    wait_for(lambda: window.host.state.ready)
+    snap("empty")
 
     # New voice: a "recording" (espeak speech), trimmed, with its advice and details.
     editor = window.voice_editor
@@ -95,17 +112,17 @@ def main() -> int:
     editor.transcript.setPlainText(SPEECH)
     editor.name.setText("Maya (host)")
     editor.tags.setText("podcast, warm")
-    shot("new-voice")
+    snap("new-voice")
 
     made = []
     editor.voice_created.connect(made.append)
     editor.save()
-    wait(lambda: len(made) == 1)
+    wait_for(lambda: len(made) == 1)
     editor.load_file(espeak("And this is the second voice of the show.", work / "guest.wav", "en-gb"))
     editor.name.setText("Clara (guest)")
     editor.mode_xvector.setChecked(True)
     editor.save()
-    wait(lambda: len(made) == 2)
+    wait_for(lambda: len(made) == 2)
     host_voice, guest = made
 
     # The script mid-generation: lines waiting, rendering and done.
@@ -119,24 +136,24 @@ def main() -> int:
     progress = []
     window.host.job_progress.connect(lambda job, p: progress.append(p.frames))
     job = window.generate()
-    wait(lambda: len(progress) > 3 and 0 < len(takes_seen) < 5)
-    shot("script-generating")
+    wait_for(lambda: len(progress) > 3 and 0 < len(takes_seen) < 5)
+    snap("script-generating")
     ended = []
     window.host.job_finished.connect(lambda j, cancelled: ended.append(j))
-    wait(lambda: job in ended)
+    wait_for(lambda: job in ended)
 
     # Takes: a second take of line 1, a favorite, the take shown with its playhead.
     takes = window.takes_panel
     first = takes.model.all_records()[0]
     window.script_panel.regenerate(first)
-    wait(lambda: len(ended) == 2)
+    wait_for(lambda: len(ended) == 2)
     takes.model.set_favorite(first.id, True)
     takes.select(first.id)
     takes.waveform.set_playhead(first.duration_s * 0.4)
-    shot("takes")
+    snap("takes")
 
     apply_theme(app, "dark")
-    shot("takes-dark")
+    snap("takes-dark")
     window.close()
     return 0
 

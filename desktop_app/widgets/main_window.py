@@ -40,6 +40,7 @@ from .takes_panel import TakesPanel
 from .voice_editor import VoiceEditor
 
 log = logging.getLogger(__name__)
+AUTOSAVE_MS = 3000  # the script is saved this long after the last edit, not only on close
 
 # Settings fields the settings dialog owns (the rest is window and script state).
 DIALOG_FIELDS = (
@@ -91,6 +92,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.statusBar().addWidget(self.model_status, 1)
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save_state)
         self._build_actions()
         self._wire()
         self._restore()
@@ -135,6 +140,9 @@ class MainWindow(QMainWindow):
         self.host.gpu_memory.connect(self.model_status.set_gpu_memory)
         self.model_status.download_requested.connect(lambda: self.load_model(allow_download=True))
         self.model_status.retry_requested.connect(self.load_model)
+        self.script_panel.editor.textChanged.connect(self._autosave.start)
+        self.script_panel.sampling.changed.connect(self._autosave.start)
+        self.script_panel.model.dataChanged.connect(lambda *_: self._autosave.start())
 
     # ----- actions ---------------------------------------------------------------------------
     def load_model(self, allow_download: bool = False) -> int:
@@ -225,6 +233,7 @@ class MainWindow(QMainWindow):
             log.error("Could not save settings: %s", e)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._autosave.stop()
         self.save_state()
         self.voice_editor.recorder.recorder.stop()
         self.player.stop()

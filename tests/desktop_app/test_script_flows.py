@@ -202,3 +202,9 @@ def test_generate_explains_missing_model_and_voice(qtbot, make_window, studio_se
     qtbot.waitUntil(lambda: window.host.state.phase is ModelPhase.FAILED, timeout=TIMEOUT_MS)
     assert "could not be loaded" in window.banner.message.text() and window.banner.hint.text()
     assert window.script_panel.editor.toPlainText() == "A line."
+
+
+def test_script_is_saved_while_typing(qtbot, make_window, studio_settings):
+    window = make_window(studio_settings)
+    window.script_panel.editor.setPlainText("Saved before any crash.")
+    qtbot.waitUntil(lambda: load_settings().script.text == "Saved before any crash.", timeout=TIMEOUT_MS)
