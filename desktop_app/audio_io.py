@@ -322,7 +322,16 @@ class Player(QObject):
         if self._done[0]:
             self.stop()
             return
-        self.position_changed.emit(self.position_s)
+        try:
+            position = self.position_s
+        except Exception as e:  # the stream died under us (device gone, PortAudio restarted)
+            self.stop()
+            self.failed.emit(
+                f"Playback stopped: the audio output went away ({e}).",
+                "Reconnect the speakers or headphones, or choose another output in Settings > Audio.",
+            )
+            return
+        self.position_changed.emit(position)
 
     def stop(self) -> None:
         if not self.playing:

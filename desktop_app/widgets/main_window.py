@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.takes_panel.regenerate_requested.connect(self._regenerate)
         self.host.model_state.connect(self._on_model_state)
         self.host.gpu_memory.connect(self.model_status.set_gpu_memory)
+        self.player.failed.connect(lambda message, hint: self.banner.show_message("error", message, hint))
         self.model_status.download_requested.connect(lambda: self.load_model(allow_download=True))
         self.model_status.retry_requested.connect(self.load_model)
         self.script_panel.editor.textChanged.connect(self._autosave.start)

@@ -48,6 +48,7 @@ class RecorderPanel(QWidget):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
+        self.player_busy = lambda: False  # set by the voice editor: is anything playing?
         self.recorder = Recorder(self)
         self.recorder.level_changed.connect(self._on_level)
         self.recorder.elapsed_changed.connect(self._on_elapsed)
@@ -128,7 +129,8 @@ class RecorderPanel(QWidget):
         self.device.blockSignals(False)
 
     def rescan(self) -> None:
-        if self.recorder.recording:
+        """Re-read the device list (PortAudio restarts: only while nothing records or plays)."""
+        if self.recorder.recording or self.player_busy():
             return
         try:
             rescan_devices()

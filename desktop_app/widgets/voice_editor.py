@@ -81,6 +81,7 @@ class VoiceEditor(QWidget):
         open_file.setIcon(icon("open"))
         open_file.clicked.connect(self.choose_file)
         self.recorder = RecorderPanel(settings)
+        self.recorder.player_busy = lambda: self._player.playing
         self.recorder.recorded.connect(lambda audio, sr: self.set_audio(audio, sr, "Recording"))
         self.recorder.failed.connect(lambda m, h: self.banner.show_message("error", m, h))
         self.recorder.sentence_used.connect(self._use_sentence)
