@@ -36,6 +36,7 @@ from .engine_requests import (  # noqa: F401  (re-exported: the host's API in on
     LoadRequest,
     ModelPhase,
     ModelState,
+    SavePromptRequest,
     describe_error,
 )
 from .voices import PromptRef
@@ -93,6 +94,8 @@ class EngineWorker(QObject):
                 self._load(job.request)
             elif isinstance(job.request, ExtractRequest):
                 self._extract(job)
+            elif isinstance(job.request, SavePromptRequest):
+                job.request.item.save(job.request.path)
             else:
                 self._generate(job)
         except GenerationCancelled:
@@ -304,6 +307,9 @@ class EngineHost(QObject):
       ``prompt_ready(job, list[VoiceClonePromptItem])``, ``take_ready(job, index, Take)``,
       ``job_progress(job, JobProgress)``, ``job_finished(job, cancelled)``,
       ``job_failed(job, message, hint)``. Every job ends with exactly one of the last two.
+
+    Jobs: :meth:`load_model`, :meth:`extract`, :meth:`save_prompt`, :meth:`generate`; each
+    returns its job id at once and runs in submission order on the engine thread.
     """
 
     model_state = Signal(object)
@@ -347,6 +353,10 @@ class EngineHost(QObject):
         return self._queue(request)
 
     def extract(self, request: ExtractRequest) -> int:
+        return self._queue(request)
+
+    def save_prompt(self, request: SavePromptRequest) -> int:
+        """Write a prompt item to disk on the engine thread (torch stays off the GUI thread)."""
         return self._queue(request)
 
     def generate(self, request: GenerateRequest) -> int:

@@ -81,6 +81,18 @@ class ExtractRequest:
 
 
 @dataclass(frozen=True)
+class SavePromptRequest:
+    """Write an extracted prompt item to ``path`` (safetensors) on the engine thread.
+
+    For the voice library: prompt items hold torch tensors, and torch work stays off the GUI
+    thread. Ends with ``job_finished`` (or ``job_failed``); the write is atomic.
+    """
+
+    item: Any
+    path: str
+
+
+@dataclass(frozen=True)
 class LineRequest:
     """One script line to render; the voice and line number travel along for the take's record."""
 

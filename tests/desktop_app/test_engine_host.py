@@ -122,3 +122,27 @@ def test_errors_in_the_creators_words():
     assert (message, hint) == ("Not a Base model.", "Use a Base model.")
     message, hint = describe_error(KeyError("boom"))
     assert "went wrong" in message and "log" in hint
+
+
+def test_prompt_saved_and_used_from_a_file(qtbot, host, tiny_checkpoint, speech, tmp_path):
+    """The library's route: save a voice's prompt on the engine thread, render from the file."""
+    from desktop_app.engine_host import SavePromptRequest
+
+    load(qtbot, host, tiny_checkpoint)
+    audio, sr = speech
+    with qtbot.waitSignal(host.prompt_ready, timeout=TIMEOUT_MS) as got:
+        host.extract(ExtractRequest(audio, sr, None, x_vector_only=True))
+    path = tmp_path / "voice.safetensors"
+    ended = []
+    host.job_finished.connect(lambda j, cancelled: ended.append(j))
+    job = host.save_prompt(SavePromptRequest(got.args[1][0], str(path)))
+    qtbot.waitUntil(lambda: job in ended, timeout=TIMEOUT_MS)
+    assert path.is_file()
+    ref = PromptRef("v", path=str(path))
+    takes = []
+    host.take_ready.connect(lambda j, i, t: takes.append(t))
+    job = host.generate(
+        GenerateRequest((LineRequest("From a file.", "english", "v", "V", ref, 1),), {"max_new_tokens": 8})
+    )
+    qtbot.waitUntil(lambda: job in ended, timeout=TIMEOUT_MS)
+    assert len(takes) == 1 and len(takes[0].audio) > 0
