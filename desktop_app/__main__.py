@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     apply_theme(app, settings.theme)
     window = MainWindow(settings)
+    # "System" follows the desktop when it switches between light and dark.
+    app.styleHints().colorSchemeChanged.connect(
+        lambda _scheme: apply_theme(app, "system") if window.settings.theme == "system" else None
+    )
 
     def on_unexpected(kind, value, tb) -> None:
         # A bug, not a user error: log it in full, tell the creator in words, keep running.
