@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.timbre-installed
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format screenshots clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The studio's main states as PNGs in docs/screenshots (a virtual X server stands in for a screen).
+screenshots: $(STAMP)
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) tools/screenshots.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -1,42 +1,73 @@
-"""Entry point of `make run`. Until the studio lands, a short engine demo.
+"""``timbre`` / ``make run`` / ``python -m desktop_app``: open the studio.
 
-It writes a tiny random-weight checkpoint, clones a voice from espeak-ng speech and renders
-three lines into WAV files, so a fresh machine proves the engine works end to end.
+The window is shown before torch is imported (the engine thread imports it while loading the
+model), so it appears within a second or two even on a cold start.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
+import logging
+import logging.handlers
+import os
+import sys
+import traceback
+
+from engine.paths import data_dir
+
+log = logging.getLogger("desktop_app")
+LOG_FILE = "timbre.log"
 
 
-def main() -> None:
-    import soundfile as sf
+def _setup_logging() -> str:
+    path = data_dir() / LOG_FILE
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=2, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return str(path)
 
-    from engine import Qwen3TTSModel
-    from engine.random_checkpoint import write_random_checkpoint
 
-    out = Path(tempfile.mkdtemp(prefix="timbre-demo-"))
-    ckpt = write_random_checkpoint(out / "tiny-checkpoint", "tiny")
-    ref = out / "reference.wav"
-    if shutil.which("espeak-ng"):
-        subprocess.run(["espeak-ng", "-w", str(ref), "Hello, this is my voice."], check=True)
-    else:
-        import numpy as np
+def main(argv: list[str] | None = None) -> int:
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
-        t = np.arange(48000) / 24000
-        sf.write(ref, 0.3 * np.sin(2 * np.pi * 180 * t), 24000)
-    model = Qwen3TTSModel.from_pretrained(ckpt)
-    voice = model.create_voice_clone_prompt(str(ref), ref_text="Hello, this is my voice.")
-    wavs, sr = model.generate_voice_clone(
-        ["First line.", "Second line.", "Third line."], voice_clone_prompt=voice, max_new_tokens=30
+    from .settings import load_settings
+    from .theme import apply_theme
+    from .widgets.main_window import MainWindow
+
+    log_path = _setup_logging()
+    app = QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("Timbre")
+    app.setApplicationDisplayName("Timbre")
+    app.setDesktopFileName("timbre")
+    settings = load_settings()
+    apply_theme(app, settings.theme)
+    window = MainWindow(settings)
+    # "System" follows the desktop when it switches between light and dark.
+    app.styleHints().colorSchemeChanged.connect(
+        lambda _scheme: apply_theme(app, "system") if window.settings.theme == "system" else None
     )
-    for i, w in enumerate(wavs):
-        sf.write(out / f"line{i + 1}.wav", w, sr)
-    print(f"Engine demo (random weights, so the audio is noise): wrote {len(wavs)} takes to {out}")
+
+    def on_unexpected(kind, value, tb) -> None:
+        # A bug, not a user error: log it in full, tell the creator in words, keep running.
+        log.error("Unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
+        QMessageBox.warning(
+            window,
+            "Something went wrong",
+            f"Timbre hit an unexpected problem ({kind.__name__}: {value}).\n\nYour voices, script and "
+            f"takes are kept. If it happens again, please report it with the log file:\n{log_path}",
+        )
+
+    sys.excepthook = on_unexpected
+    window.show()
+    code = app.exec()
+    if not window.host.shutdown():
+        # Only an uninterruptible download can hold the engine thread this long; everything
+        # is saved, so end the process rather than let Qt abort on a running thread.
+        logging.shutdown()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The studio's widgets; main_window wires them together."""

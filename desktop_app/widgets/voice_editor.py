@@ -1,0 +1,429 @@
+"""New voice: reference audio (file or microphone), trim, advice, transcript, mode, details, save.
+
+Save sends the trimmed selection to the engine thread for extraction; the draft stays intact
+until the voice is made, so an error (no model, bad audio) never costs the recording. The
+finished voice leaves through ``voice_created(NewVoice)``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.audio import MIN_REFERENCE_S, load_audio
+from engine.errors import AudioInputError
+
+from ..audio_io import AudioDeviceError, Player
+from ..audio_quality import Severity, analyze
+from ..engine_host import EngineHost, ExtractRequest
+from ..icons import icon
+from ..languages import LANGUAGES, language_label
+from ..settings import Settings
+from ..voices import MODE_ICL, MODE_TRADEOFFS, MODE_XVECTOR, NewVoice
+from .banner import Banner
+from .recorder import RecorderPanel
+from .waveform import WaveformView
+
+AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.aiff *.aif);;All files (*)"
+SEVERITY_ICONS = {
+    Severity.GOOD: ("check", "#2f9e5b"),
+    Severity.WARNING: ("warning", "#d99a1e"),
+    Severity.PROBLEM: ("error", "#d93d3d"),
+}
+
+
+def _section(title: str) -> QLabel:
+    label = QLabel(title)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+class VoiceEditor(QWidget):
+    """Makes one voice at a time. ``voice_created`` carries the finished :class:`NewVoice`."""
+
+    voice_created = Signal(object)
+
+    def __init__(
+        self, host: EngineHost, player: Player, settings: Settings, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._host, self._player, self._settings = host, player, settings
+        self._audio = np.zeros(0, np.float32)
+        self._rate = 24000
+        self._job: int | None = None
+        self._source = ""
+        self.last_report = None
+        self.setAcceptDrops(True)
+
+        self.banner = Banner()
+        open_file = QPushButton("Open audio file…")
+        open_file.setIcon(icon("open"))
+        open_file.clicked.connect(self.choose_file)
+        self.recorder = RecorderPanel(settings)
+        self.recorder.player_busy = lambda: self._player.playing
+        self.recorder.recorded.connect(lambda audio, sr: self.set_audio(audio, sr, "Recording"))
+        self.recorder.failed.connect(lambda m, h: self.banner.show_message("error", m, h))
+        self.recorder.sentence_used.connect(self._use_sentence)
+
+        self.waveform = WaveformView(trim=True)
+        self.waveform.placeholder = "Record or open a file: 3 to 10 seconds of clear speech"
+        self.waveform.selection_changed.connect(self._selection_changed)
+        self.waveform.seek_requested.connect(lambda t: self.play_selection(start_s=t))
+        self.play_button = QPushButton("Play selection")
+        self.play_button.setIcon(icon("play"))
+        self.play_button.clicked.connect(self._toggle_play)
+        self.selection_label = QLabel()
+        self.selection_label.setObjectName("muted")
+        self.advice = QVBoxLayout()
+        self.advice.setSpacing(2)
+        self._analysis = QTimer(self)
+        self._analysis.setSingleShot(True)
+        self._analysis.setInterval(150)  # re-analyse once dragging pauses, not on every pixel
+        self._analysis.timeout.connect(self._update_advice)
+
+        self.transcript = QPlainTextEdit()
+        self.transcript.setPlaceholderText("Type exactly what is said in the selection (needed for ICL).")
+        self.transcript.setFixedHeight(56)
+        self.mode_icl = QRadioButton(f"ICL: {MODE_TRADEOFFS[MODE_ICL]}")
+        self.mode_xvector = QRadioButton(f"x-vector: {MODE_TRADEOFFS[MODE_XVECTOR]}")
+        self.mode_icl.setChecked(True)
+        modes = QButtonGroup(self)
+        modes.addButton(self.mode_icl)
+        modes.addButton(self.mode_xvector)
+        self.mode_icl.toggled.connect(self._mode_changed)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("e.g. Narrator, Alice (warm)")
+        self.language = QComboBox()
+        for code in LANGUAGES:
+            self.language.addItem(language_label(code), code)
+        self.language.setCurrentIndex(self.language.findData("english"))
+        self.language.currentIndexChanged.connect(
+            lambda: self.recorder.set_language(self.language.currentData())
+        )
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText("comma separated, e.g. calm, podcast")
+
+        self.save_button = QPushButton("Save voice")
+        self.save_button.setObjectName("primary")
+        self.save_button.setIcon(icon("check", "#ffffff"))
+        self.save_button.clicked.connect(self.save)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumWidth(160)
+        self.progress.hide()
+        self.save_status = QLabel()
+        self.save_status.setObjectName("muted")
+        clear = QPushButton("Start over")
+        clear.clicked.connect(self.reset)
+
+        self._build_layout(open_file, clear)
+        self.reset()
+
+    def _build_layout(self, open_file: QPushButton, clear: QPushButton) -> None:
+        body = QWidget()
+        col = QVBoxLayout(body)
+        col.setContentsMargins(12, 10, 12, 12)
+        col.setSpacing(6)
+        col.addWidget(self.banner)
+        top = QHBoxLayout()
+        top.addWidget(_section("1 · Reference audio"))
+        hint = QLabel("Record, open a file, or drop one here.")
+        hint.setObjectName("hint")
+        top.addWidget(hint, 1)
+        top.addWidget(open_file)
+        col.addLayout(top)
+        col.addWidget(self.recorder)
+        col.addWidget(self.waveform, 1)
+        play_row = QHBoxLayout()
+        play_row.addWidget(self.play_button)
+        play_row.addWidget(self.selection_label, 1)
+        col.addLayout(play_row)
+        col.addLayout(self.advice)
+        col.addWidget(_section("2 · Transcript"))
+        col.addWidget(self.transcript)
+        col.addWidget(_section("3 · Mode"))
+        col.addWidget(self.mode_icl)
+        col.addWidget(self.mode_xvector)
+        col.addWidget(_section("4 · Details"))
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow("Name", self.name)
+        form.addRow("Language", self.language)
+        form.addRow("Tags", self.tags)
+        col.addLayout(form)
+        col.addSpacing(6)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.save_button)
+        bottom.addWidget(self.progress)
+        bottom.addWidget(self.save_status, 1)
+        bottom.addWidget(clear)
+        col.addLayout(bottom)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        host = self._host
+        host.prompt_ready.connect(self._on_prompt_ready)
+        host.job_failed.connect(self._on_failed)
+        host.job_finished.connect(self._on_finished)
+        self._player.position_changed.connect(self._on_position)
+        self._player.state_changed.connect(self._on_play_state)
+
+    # ----- audio in --------------------------------------------------------------------------
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open reference audio", str(Path.home()), AUDIO_FILTER)
+        if path:
+            self.load_file(path)
+
+    def load_file(self, path: str | Path) -> bool:
+        """Read an audio file as the reference; a file that is not audio shows why and changes nothing."""
+        try:
+            audio, rate = load_audio(Path(path))
+        except AudioInputError as e:
+            self.banner.show_message("error", e.message, e.hint or "")
+            return False
+        self.set_audio(audio, rate, Path(path).name)
+        if not self.name.text().strip():
+            self.name.setText(Path(path).stem.replace("_", " ").replace("-", " ").strip().title())
+        return True
+
+    def set_audio(self, audio: np.ndarray, sample_rate: int, source: str = "") -> None:
+        self._player.stop()
+        self._audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        self._rate = int(sample_rate)
+        self.banner.clear()
+        self.waveform.set_audio(self._audio, self._rate)
+        self._source = source
+        self._update_advice()
+
+    def has_audio(self) -> bool:
+        return len(self._audio) > 0
+
+    def selection_audio(self) -> np.ndarray:
+        start, end = self.waveform.selection()
+        return self._audio[int(start * self._rate) : int(end * self._rate)].copy()
+
+    def _selection_changed(self, start: float, end: float) -> None:
+        if self.has_audio():
+            self.selection_label.setText(f"Selection {start:.1f} to {end:.1f} s  ·  {end - start:.1f} s")
+        else:
+            self.selection_label.setText("")
+        self._analysis.start()
+
+    def _update_advice(self) -> None:
+        while self.advice.count():
+            item = self.advice.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.play_button.setEnabled(self.has_audio())
+        if not self.has_audio():
+            return
+        report = analyze(self.selection_audio(), self._rate)
+        for a in report.advice:
+            row = QWidget()
+            h = QHBoxLayout(row)
+            h.setContentsMargins(0, 0, 0, 0)
+            mark = QLabel()
+            mark.setPixmap(icon(*SEVERITY_ICONS[a.severity]).pixmap(16, 16))
+            text = QLabel(a.text)
+            text.setWordWrap(True)
+            h.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
+            h.addWidget(text, 1)
+            self.advice.addWidget(row)
+        self.last_report = report
+
+    # ----- playback --------------------------------------------------------------------------
+    def _toggle_play(self) -> None:
+        if self._player.playing and self._player.owner is self:
+            self._player.stop()
+        else:
+            self.play_selection()
+
+    def play_selection(self, start_s: float | None = None) -> None:
+        if not self.has_audio():
+            return
+        start, end = self.waveform.selection()
+        try:
+            self._player.play(
+                self._audio,
+                self._rate,
+                start_s=start if start_s is None else start_s,
+                end_s=end if start_s is None or start_s < end else None,
+                device_name=self._settings.output_device,
+                owner=self,
+            )
+        except AudioDeviceError as e:
+            self.banner.show_message("error", e.message, e.hint or "")
+
+    def _on_position(self, seconds: float) -> None:
+        if self._player.owner is self:
+            self.waveform.set_playhead(seconds)
+
+    def _on_play_state(self, playing: bool) -> None:
+        mine = self._player.owner is self and playing
+        self.play_button.setText("Stop" if mine else "Play selection")
+        self.play_button.setIcon(icon("stop" if mine else "play"))
+        if not mine:
+            self.waveform.set_playhead(None)
+
+    # ----- the rest of the form --------------------------------------------------------------
+    def _use_sentence(self, sentence: str) -> None:
+        self.transcript.setPlainText(sentence)
+        self.mode_icl.setChecked(True)
+
+    def _mode_changed(self) -> None:
+        icl = self.mode_icl.isChecked()
+        self.transcript.setEnabled(icl)
+        self.transcript.setPlaceholderText(
+            "Type exactly what is said in the selection (needed for ICL)."
+            if icl
+            else "Not needed in x-vector mode."
+        )
+
+    def mode(self) -> str:
+        return MODE_ICL if self.mode_icl.isChecked() else MODE_XVECTOR
+
+    def reset(self) -> None:
+        """Empty the form for the next voice."""
+        if self._player.owner is self:
+            self._player.stop()
+        self._audio = np.zeros(0, np.float32)
+        self.waveform.clear()
+        self.transcript.clear()
+        self.name.clear()
+        self.tags.clear()
+        self.mode_icl.setChecked(True)
+        self.save_status.clear()
+        self._update_advice()
+        self._selection_changed(0.0, 0.0)
+
+    # ----- save ------------------------------------------------------------------------------
+    def _problem(self) -> tuple[str, str, QWidget | None] | None:
+        if not self.has_audio():
+            return (
+                "There is no reference audio yet.",
+                "Record with the microphone or open an audio file.",
+                None,
+            )
+        start, end = self.waveform.selection()
+        if end - start < MIN_REFERENCE_S:
+            return (
+                f"The selection is only {end - start:.1f} s long.",
+                "Drag the trim handles apart: 3 to 10 seconds of speech works best.",
+                None,
+            )
+        if self.mode() == MODE_ICL and not self.transcript.toPlainText().strip():
+            return (
+                "ICL mode needs the transcript of the recording.",
+                "Type exactly what is said, use the read-aloud sentence, or choose x-vector mode.",
+                self.transcript,
+            )
+        if not self.name.text().strip():
+            return ("Give the voice a name.", "The name is how you pick it in the script.", self.name)
+        return None
+
+    def save(self) -> None:
+        """Validate, then extract on the engine thread (the form stays as is until it succeeds)."""
+        if self._job is not None:
+            return
+        problem = self._problem()
+        if problem:
+            message, hint, field = problem
+            self.banner.show_message("warning", message, hint)
+            if field is not None:
+                field.setFocus()
+            return
+        self.banner.clear()
+        self._pending = (
+            self.name.text().strip(),
+            self.language.currentData(),
+            self.mode(),
+            self.transcript.toPlainText().strip() if self.mode() == MODE_ICL else "",
+            self.selection_audio(),
+            self._rate,
+            tuple(t.strip() for t in self.tags.text().split(",") if t.strip()),
+        )
+        name, _, mode, transcript, audio, rate, _ = self._pending
+        self._job = self._host.extract(ExtractRequest(audio, rate, transcript or None, mode == MODE_XVECTOR))
+        self.save_button.setEnabled(False)
+        self.progress.show()
+        self.save_status.setText(f"Extracting “{name}”…")
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def _end_job(self) -> None:
+        self._job = None
+        self.save_button.setEnabled(True)
+        self.progress.hide()
+
+    def _on_prompt_ready(self, job: int, items: list) -> None:
+        if job != self._job:
+            return
+        self._end_job()
+        name, language, mode, transcript, audio, rate, tags = self._pending
+        voice = NewVoice(
+            id=uuid.uuid4().hex,
+            name=name,
+            language=language,
+            mode=mode,
+            transcript=transcript,
+            reference_audio=audio,
+            sample_rate=rate,
+            prompt_items=list(items),
+            tags=tags,
+        )
+        self.reset()
+        self.save_status.setText("")
+        self.banner.show_message("success", f"Saved “{name}”.", "It is now the default voice of the script.")
+        self.voice_created.emit(voice)
+
+    def _on_failed(self, job: int, message: str, hint: str) -> None:
+        if job != self._job:
+            return
+        self._end_job()
+        self.save_status.setText("")
+        kept = "Your recording and text are kept."
+        self.banner.show_message("error", message, f"{hint} {kept}" if hint else kept)
+
+    def _on_finished(self, job: int, cancelled: bool) -> None:
+        if job == self._job:  # finished without prompt_ready: cancelled (e.g. at shutdown)
+            self._end_job()
+            self.save_status.setText("Extraction was cancelled.")
+
+    # ----- drag and drop ---------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            self.load_file(files[0])
+            event.acceptProposedAction()

@@ -1,0 +1,57 @@
+"""Fixtures of the studio tests: a real sound server, settings pointing at the tiny checkpoint,
+and main windows that are closed (engine thread ended) after each test."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import sound_server
+
+TIMEOUT_MS = 60_000  # generous: CI machines are slow and shared; no test waits this long when things work
+
+
+@pytest.fixture(scope="session")
+def sound():
+    """PulseAudio with the ``timbre`` null sink as default sink and source (started if needed)."""
+    try:
+        server = sound_server.start()
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    yield server
+    sound_server.stop(server)
+
+
+@pytest.fixture
+def studio_settings(tiny_checkpoint):
+    """Settings for a studio on the tiny checkpoint, on the CPU, with short takes (20 frames)."""
+    from desktop_app.settings import Settings
+
+    settings = Settings(model_source=str(tiny_checkpoint), device="cpu", theme="light")
+    settings.script.sampling.max_length_s = 1.6
+    return settings
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Build main windows; each is closed at the end and its engine thread must have ended."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.theme import apply_theme
+    from desktop_app.widgets.main_window import MainWindow
+
+    windows = []
+
+    def make(settings=None, *, wait_ready: bool = True):
+        apply_theme(QApplication.instance(), "light")
+        window = MainWindow(settings)
+        windows.append(window)
+        window.show()
+        qtbot.waitExposed(window)
+        if wait_ready:
+            qtbot.waitUntil(lambda: window.host.state.ready, timeout=TIMEOUT_MS)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        assert not window.host.is_running(), "the engine thread outlived its window"

@@ -1,0 +1,35 @@
+"""Steps the studio tests share: make a voice through the editor, render the script."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from .conftest import TIMEOUT_MS
+
+
+def add_voice_from_file(qtbot, window, path, name, transcript=None):
+    """Open ``path`` in the voice editor and save it (ICL with ``transcript``, else x-vector)."""
+    editor = window.voice_editor
+    window.show_voice_editor()
+    assert editor.load_file(path)
+    editor.name.setText(name)
+    if transcript:
+        editor.mode_icl.setChecked(True)
+        editor.transcript.setPlainText(transcript)
+    else:
+        editor.mode_xvector.setChecked(True)
+    with qtbot.waitSignal(editor.voice_created, timeout=TIMEOUT_MS) as created:
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    return created.args[0]
+
+
+def render_script(qtbot, window, text):
+    """Type ``text`` into the script and render it; returns the job id once it has finished."""
+    panel = window.script_panel
+    panel.set_script(text)
+    ended = []
+    window.host.job_finished.connect(lambda job, cancelled: ended.append(job))
+    job = window.generate()
+    assert job is not None, panel.banner.message.text()
+    qtbot.waitUntil(lambda: job in ended, timeout=TIMEOUT_MS)
+    return job

@@ -1,0 +1,210 @@
+"""Scripts and takes: render with two voices, cancel, play, export, regenerate, restart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6.QtCore import Qt
+
+from desktop_app.engine_host import ModelPhase
+from desktop_app.models.script_model import COL_LANGUAGE, COL_VOICE, LineStatus
+from desktop_app.settings import load_settings
+
+from ..conftest import SPEECH_TEXT
+from . import sound_server
+from .conftest import TIMEOUT_MS
+from .helpers import add_voice_from_file, render_script
+
+SCRIPT = "Welcome back to the show.\nThanks, glad to be here.\n\nLet's get started."
+
+
+@pytest.fixture
+def two_voices(qtbot, make_window, studio_settings, speech_file):
+    window = make_window(studio_settings)
+    alice = add_voice_from_file(qtbot, window, speech_file, "Alice", SPEECH_TEXT)
+    bob = add_voice_from_file(qtbot, window, speech_file, "Bob")
+    window.script_panel.set_default_voice(alice.id)
+    return window, alice, bob
+
+
+def test_generate_three_lines_with_two_voices(qtbot, two_voices):
+    window, alice, bob = two_voices
+    panel = window.script_panel
+    panel.set_script(SCRIPT)
+    model = panel.model
+    assert [line.text for line in model.lines()] == [
+        "Welcome back to the show.",
+        "Thanks, glad to be here.",
+        "Let's get started.",
+    ]
+    assert model.setData(model.index(1, COL_VOICE), bob.id)
+    assert model.setData(model.index(2, COL_LANGUAGE), "german")
+    panel.sampling.lock.setChecked(True)
+    panel.sampling.seed.setValue(1234)
+    progress = []
+    window.host.job_progress.connect(lambda job, p: progress.append(p))
+    ended = []
+    window.host.job_finished.connect(lambda job, cancelled: ended.append((job, cancelled)))
+    window.tabs.setCurrentWidget(panel)
+    panel.editor.setFocus()
+    qtbot.keyClick(panel.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Enter
+    qtbot.waitUntil(lambda: bool(ended), timeout=TIMEOUT_MS)
+    assert ended[0][1] is False
+    assert panel.editor.toPlainText() == SCRIPT  # Ctrl+Enter generated; it typed no newline
+    assert progress, "per-frame progress reached the panel"
+    assert [line.status for line in model.lines()] == [LineStatus.DONE] * 3
+    assert panel.progress.value() == panel.progress.maximum()
+    records = window.takes_panel.model.all_records()
+    assert [(r.line_number, r.voice_name, r.language) for r in records] == [
+        (1, "Alice", "english"),
+        (2, "Bob", "english"),
+        (3, "Alice", "german"),
+    ]
+    assert all(r.settings["max_new_tokens"] == 20 and r.duration_s > 0 for r in records)
+    assert [r.seed for r in records] == [1234, 1235, 1236]  # the locked seed, then +1 per line
+    for r in records:
+        audio, rate = sf.read(str(window.store.audio_path(r)))
+        assert rate == 24000 and len(audio) == pytest.approx(r.duration_s * rate, abs=1)
+    # The newest take is shown, ready to play.
+    assert window.takes_panel.current_record() is not None
+    assert window.takes_panel.waveform.duration_s > 0
+
+
+def test_cancel_stops_the_job_and_keeps_finished_takes(qtbot, two_voices):
+    window, alice, bob = two_voices
+    panel = window.script_panel
+    panel.sampling.max_length.setValue(300.0)  # long enough that only Cancel ends the long lines
+    long_line = " ".join(["This line goes on and on, and it keeps going for a long while."] * 10)
+    panel.set_script(f"Hi.\n{long_line}\n{long_line}")
+    takes = []
+    window.host.take_ready.connect(lambda job, i, take: takes.append(i))
+    ended = []
+    window.host.job_finished.connect(lambda job, cancelled: ended.append(cancelled))
+    job = window.generate()
+    assert job is not None
+    assert not panel.generate_button.isEnabled() and window.cancel_action.isEnabled()
+    qtbot.waitUntil(lambda: takes == [0], timeout=TIMEOUT_MS)  # "Hi." ends first
+    qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(ended), timeout=TIMEOUT_MS)
+    assert ended == [True] and takes == [0]
+    statuses = [line.status for line in panel.model.lines()]
+    assert statuses == [LineStatus.DONE, LineStatus.CANCELLED, LineStatus.CANCELLED]
+    assert "kept" in panel.progress_label.text()
+    assert [r.text for r in window.takes_panel.model.all_records()] == ["Hi."]
+    assert panel.generate_button.isEnabled() and not window.cancel_action.isEnabled()
+    # The studio goes on: the next render works.
+    panel.sampling.max_length.setValue(1.6)
+    render_script(qtbot, window, "One more line.")
+    assert len(window.takes_panel.model.all_records()) == 2
+
+
+def test_play_a_take_is_heard(qtbot, two_voices, sound, tmp_path):
+    window, alice, bob = two_voices
+    render_script(qtbot, window, "Listen to this take.")
+    takes = window.takes_panel
+    record = takes.current_record()
+    assert record is not None
+    monitor = sound_server.MonitorRecording(str(tmp_path / "heard.wav"))
+    positions = []
+    window.player.position_changed.connect(positions.append)
+    qtbot.wait(500)  # the monitor recorder connects
+    takes.tree.setFocus()
+    with qtbot.waitSignal(window.player.state_changed, timeout=TIMEOUT_MS, check_params_cb=lambda p: not p):
+        qtbot.keyClick(takes.tree, Qt.Key.Key_Space)  # Space plays
+        assert takes.play_button.text() == "Stop"
+    monitor.stop()
+    heard, rate = sf.read(str(tmp_path / "heard.wav"), dtype="float32")
+    played = takes.model.store.load_audio(record)
+    # The take is noise from random weights: compare loudness, not waveforms.
+    assert np.max(np.abs(heard)) > 0.5 * np.max(np.abs(played)) > 0
+    assert positions and max(positions) > 0.3 * record.duration_s
+    assert takes.play_button.text() == "Play"
+
+
+def test_export_selected_and_all(qtbot, two_voices, tmp_path):
+    window, alice, bob = two_voices
+    render_script(qtbot, window, "First line!\nSecond line?")
+    takes = window.takes_panel
+    first = takes.model.all_records()[0]
+    takes.select(first.id)
+    paths = takes.export(takes.records_for("selected"), tmp_path / "selected", "flac")
+    assert [p.name for p in paths] == ["001-first-line.flac"]
+    paths = takes.export(takes.records_for("all"), tmp_path / "all", "wav")
+    assert [p.name for p in paths] == ["001-first-line.wav", "002-second-line.wav"]
+    for path, record in zip(paths, takes.model.all_records()):
+        info = sf.info(str(path))
+        assert info.samplerate == 24000 and info.duration == pytest.approx(record.duration_s, abs=1e-3)
+    assert takes.banner.kind == "success" and "Exported 2 takes" in takes.banner.message.text()
+    assert window.settings.output_folder == str(tmp_path / "all")  # remembered for next time
+
+
+def test_regenerate_favorite_delete(qtbot, two_voices, monkeypatch):
+    window, alice, bob = two_voices
+    render_script(qtbot, window, "Say it again.")
+    takes = window.takes_panel
+    first = takes.current_record()
+    takes.tree.setFocus()
+    qtbot.keyClick(takes.tree, Qt.Key.Key_F)
+    assert takes.model.store.get(first.id).favorite
+    ended = []
+    window.host.job_finished.connect(lambda job, cancelled: ended.append(job))
+    qtbot.mouseClick(takes.regenerate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(ended), timeout=TIMEOUT_MS)
+    records = takes.model.all_records()
+    assert len(records) == 2 and records[1].text == first.text and records[1].seed != first.seed
+    assert takes.model.rowCount() == 1  # both takes under the one line
+    takes.select(records[1].id)
+    takes.delete_selected(confirm=False)
+    assert [r.id for r in takes.model.all_records()] == [first.id]
+    assert not window.store.audio_path(records[1]).exists()
+
+
+def test_restart_keeps_script_and_takes(qtbot, make_window, two_voices):
+    window, alice, bob = two_voices
+    render_script(qtbot, window, SCRIPT)
+    window.script_panel.model.setData(window.script_panel.model.index(1, COL_LANGUAGE), "french")
+    window.script_panel.sampling.temperature.setValue(0.7)
+    favorite = window.takes_panel.model.all_records()[1]
+    window.takes_panel.model.set_favorite(favorite.id, True)
+    before = [(r.id, r.text, r.seed, r.favorite) for r in window.takes_panel.model.all_records()]
+    window.close()
+    assert not window.host.is_running()
+
+    again = make_window(load_settings())  # a new window on the same TIMBRE_HOME
+    panel = again.script_panel
+    assert panel.editor.toPlainText() == SCRIPT
+    assert panel.model.line(1).language == "french"
+    assert panel.sampling.temperature.value() == pytest.approx(0.7)
+    after = [(r.id, r.text, r.seed, r.favorite) for r in again.takes_panel.model.all_records()]
+    assert after == before
+    record = again.takes_panel.model.all_records()[0]
+    assert len(again.store.load_audio(record)) == pytest.approx(record.duration_s * 24000, abs=1)
+    # The voices were made in the last session; lines say so instead of failing later.
+    assert panel.model.data(panel.model.index(0, COL_VOICE)) == "Missing voice"
+    assert panel.generate() is None and "not available" in panel.banner.message.text()
+
+
+def test_generate_explains_missing_model_and_voice(qtbot, make_window, studio_settings, tmp_path):
+    studio_settings.model_source = "Qwen/Qwen3-TTS-12Hz-0.6B-Base-not-downloaded"
+    window = make_window(studio_settings, wait_ready=False)
+    qtbot.waitUntil(
+        lambda: window.host.state.phase is ModelPhase.NONE and bool(window.host.state.message),
+        timeout=TIMEOUT_MS,
+    )
+    assert window.banner.kind == "warning" and "not downloaded" in window.banner.message.text()
+    assert window.model_status.action.isVisible() and window.model_status.action.text() == "Download model"
+    window.script_panel.set_script("A line.")
+    assert window.generate() is None
+    assert "not loaded" in window.script_panel.banner.message.text()
+    # Download while offline (the tests run with HF_HUB_OFFLINE=1): a clear failure, not a crash.
+    window.model_status.action.click()
+    qtbot.waitUntil(lambda: window.host.state.phase is ModelPhase.FAILED, timeout=TIMEOUT_MS)
+    assert "could not be loaded" in window.banner.message.text() and window.banner.hint.text()
+    assert window.script_panel.editor.toPlainText() == "A line."
+
+
+def test_script_is_saved_while_typing(qtbot, make_window, studio_settings):
+    window = make_window(studio_settings)
+    window.script_panel.editor.setPlainText("Saved before any crash.")
+    qtbot.waitUntil(lambda: load_settings().script.text == "Saved before any crash.", timeout=TIMEOUT_MS)

@@ -1,0 +1,132 @@
+"""New voices: from a file and from the microphone, up to extraction and the emitted voice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop_app.audio_quality import Severity, frame_levels_dbfs
+from desktop_app.voices import MODE_ICL, MODE_XVECTOR
+
+from ..conftest import SPEECH_TEXT
+from . import sound_server
+from .conftest import TIMEOUT_MS
+from .helpers import add_voice_from_file
+
+
+def test_add_voice_from_file(qtbot, make_window, studio_settings, speech_file, speech):
+    window = make_window(studio_settings)
+    editor = window.voice_editor
+    window.show_voice_editor()
+    assert editor.load_file(speech_file)
+    assert editor.name.text() == "Hello"  # a name from the file until the creator types one
+    assert editor.last_report is not None and editor.last_report.duration_s > 2
+    # Trim the start a little with the handles' API; the advice follows the selection.
+    duration = editor.waveform.duration_s
+    editor.waveform.set_selection(0.2, duration)
+    editor.name.setText("Alice")
+    editor.tags.setText("warm, narrator")
+    editor.transcript.setPlainText(SPEECH_TEXT)
+    with qtbot.waitSignal(editor.voice_created, timeout=TIMEOUT_MS) as created:
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    voice = created.args[0]
+    assert voice.name == "Alice" and voice.mode == MODE_ICL and voice.language == "english"
+    assert voice.tags == ("warm", "narrator") and voice.transcript == SPEECH_TEXT
+    audio, rate = speech
+    assert voice.sample_rate == rate
+    assert abs(len(voice.reference_audio) - (len(audio) - int(0.2 * rate))) <= 1
+    [item] = voice.prompt_items
+    assert item.icl_mode and item.ref_text == SPEECH_TEXT
+    # The voice is now offered to the script, as its default.
+    assert window.voice_catalog.voice(voice.id).name == "Alice"
+    assert window.script_panel.model.default_voice_id == voice.id
+    assert editor.banner.kind == "success" and not editor.has_audio()  # ready for the next voice
+
+
+def test_voice_editor_refuses_what_cannot_work(qtbot, make_window, studio_settings, speech_file, tmp_path):
+    window = make_window(studio_settings)
+    editor = window.voice_editor
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("this is not a recording")
+    assert not editor.load_file(not_audio)
+    assert editor.banner.kind == "error" and "could not be read" in editor.banner.message.text()
+    assert editor.banner.hint.text()  # what to do about it
+    # ICL without a transcript: a warning, the draft stays, nothing is sent to the engine.
+    assert editor.load_file(speech_file)
+    editor.name.setText("Alice")
+    editor.save()
+    assert editor.banner.kind == "warning" and "transcript" in editor.banner.message.text()
+    assert not editor.busy and editor.has_audio()
+    # x-vector needs no transcript.
+    editor.mode_xvector.setChecked(True)
+    with qtbot.waitSignal(editor.voice_created, timeout=TIMEOUT_MS) as created:
+        editor.save()
+    assert created.args[0].mode == MODE_XVECTOR and created.args[0].transcript == ""
+
+
+def test_extraction_error_keeps_the_recording(qtbot, make_window, studio_settings, speech_file, tmp_path):
+    studio_settings.model_source = str(tmp_path / "no-model-here")
+    window = make_window(studio_settings, wait_ready=False)
+    qtbot.waitUntil(lambda: window.host.state.phase.value == "failed", timeout=TIMEOUT_MS)
+    assert window.banner.isVisible() and "does not exist" in window.banner.message.text()
+    editor = window.voice_editor
+    editor.load_file(speech_file)
+    editor.name.setText("Alice")
+    editor.mode_xvector.setChecked(True)
+    editor.save()
+    qtbot.waitUntil(lambda: editor.banner.kind == "error", timeout=TIMEOUT_MS)
+    assert "No model" in editor.banner.message.text()
+    assert "kept" in editor.banner.hint.text()
+    assert editor.has_audio() and editor.name.text() == "Alice" and editor.save_button.isEnabled()
+
+
+def test_record_voice_from_microphone(qtbot, make_window, studio_settings, sound):
+    window = make_window(studio_settings)
+    editor = window.voice_editor
+    window.show_voice_editor()
+    recorder = editor.recorder
+    peaks = []
+    recorder.recorder.level_changed.connect(lambda rms, peak: peaks.append(peak))
+    qtbot.keyClick(editor, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # Ctrl+R starts
+    assert recorder.recorder.recording and recorder.record_button.text() == "Stop"
+    tone = sound_server.play_tone(220.0, 3.0, 0.5)
+    qtbot.waitUntil(lambda: tone.poll() is not None, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: float(recorder.timer_label.text().split()[0]) > 3.0, timeout=TIMEOUT_MS)
+    assert "Good length" in recorder.guidance.text()
+    qtbot.keyClick(editor, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # Ctrl+R stops
+    qtbot.waitUntil(editor.has_audio, timeout=TIMEOUT_MS)
+    assert max(peaks) == pytest.approx(0.5, abs=0.05)  # the meter saw the tone
+    report = editor.last_report
+    assert report.peak_dbfs == pytest.approx(-6.0, abs=1.0)
+    assert report.duration_s > 2.5
+    assert not any(a.severity is Severity.PROBLEM and "silent" in a.text for a in report.advice)
+    # The read-aloud sentence becomes the transcript.
+    qtbot.mouseClick(recorder.use_sentence, Qt.MouseButton.LeftButton)
+    assert editor.transcript.toPlainText() == recorder.sentence.text()
+    editor.name.setText("Tone")
+    with qtbot.waitSignal(editor.voice_created, timeout=TIMEOUT_MS) as created:
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    voice = created.args[0]
+    assert voice.mode == MODE_ICL and voice.transcript.startswith("The morning light")
+    levels = frame_levels_dbfs(voice.reference_audio, voice.sample_rate)  # 20 ms frames
+    assert np.sum(levels > -12.0) * 0.02 > 2.5  # the 3 s tone (RMS -9 dBFS) is in the voice
+
+
+def test_missing_microphone_is_explained(qtbot, make_window, studio_settings, sound):
+    studio_settings.input_device = "USB Microphone That Is Unplugged"
+    window = make_window(studio_settings, wait_ready=False)
+    editor = window.voice_editor
+    window.show_voice_editor()
+    qtbot.mouseClick(editor.recorder.record_button, Qt.MouseButton.LeftButton)
+    assert not editor.recorder.recorder.recording
+    assert editor.banner.kind == "error" and "not connected" in editor.banner.message.text()
+    assert "Settings" in editor.banner.hint.text()
+
+
+def test_second_voice_from_other_speech(qtbot, make_window, studio_settings, speech_file):
+    window = make_window(studio_settings)
+    add_voice_from_file(qtbot, window, speech_file, "Alice", SPEECH_TEXT)
+    bob = add_voice_from_file(qtbot, window, speech_file, "Bob")
+    assert [v.name for v in window.voice_catalog.voices()] == ["Alice", "Bob"]
+    assert window.script_panel.model.default_voice_id == bob.id  # the newest voice is selected

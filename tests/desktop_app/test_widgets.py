@@ -1,0 +1,45 @@
+"""The painted widgets: trim handles follow the mouse, the clip light lights on full scale."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+
+from desktop_app.widgets.level_meter import LevelMeter
+from desktop_app.widgets.waveform import WaveformView
+
+
+def test_trim_handles_drag(qtbot):
+    view = WaveformView(trim=True)
+    qtbot.addWidget(view)
+    view.resize(602, 136)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_audio(np.sin(np.arange(24000 * 6) / 10).astype(np.float32), 24000)  # 6 s
+    assert view.selection() == (0.0, 6.0)
+    y = 60
+    seen = []
+    view.selection_changed.connect(lambda a, b: seen.append((a, b)))
+    # Start handle at x=1: drag it to the middle (3 s at x=301).
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=QPoint(2, y))
+    qtbot.mouseMove(view, QPoint(301, y))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=QPoint(301, y))
+    start, end = view.selection()
+    assert abs(start - 3.0) < 0.05 and end == 6.0 and seen
+    # A click away from the handles asks to play from there instead.
+    with qtbot.waitSignal(view.seek_requested) as seek:
+        qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(451, y))
+    assert abs(seek.args[0] - 4.5) < 0.05
+    grab = view.grab()  # paints without error, handles and ruler included
+    assert not grab.isNull()
+
+
+def test_level_meter_clip_light(qtbot):
+    meter = LevelMeter()
+    qtbot.addWidget(meter)
+    meter.set_level(0.1, 0.3)
+    assert not meter.clipping
+    meter.set_level(0.4, 1.0)
+    assert meter.clipping
+    meter.reset()
+    assert not meter.clipping

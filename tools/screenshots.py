@@ -1,0 +1,162 @@
+"""Render the studio's main states to docs/screenshots/*.png in a real window.
+
+Run under a virtual X server, with the tiny random-weight checkpoint standing in for a real
+model (its takes are noise, which is what their waveforms show):
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python tools/screenshots.py
+
+Everything happens in a temporary TIMBRE_HOME; nothing of the user's is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SPEECH = "Hello, this is my voice. I read this sentence for Timbre, slowly and clearly."
+SCRIPT = (
+    "Welcome back to Field Notes, the show about how things are made.\n"
+    "Today we visit a workshop that builds violins by hand.\n"
+    "It takes about two hundred hours to finish one instrument.\n"
+    "Let's hear from the maker herself.\n"
+    "Thanks for having me. It all starts with a block of spruce."
+)
+SIZE = (1440, 900)
+
+
+def espeak(text: str, path: Path, voice: str) -> Path:
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(path), text], check=True)
+    return path
+
+
+def wait(app, condition, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        app.processEvents()
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting for the studio")
+        time.sleep(0.01)
+
+
+def shot(app, window, folder: Path, name: str) -> None:
+    for _ in range(5):  # let layouts and repaints settle
+        app.processEvents()
+        time.sleep(0.02)
+    path = folder / f"{name}.png"
+    window.grab().save(str(path))
+    print("wrote", path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="timbre-shots-"))
+    os.environ["TIMBRE_HOME"] = str(work / "home")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    from PySide6.QtWidgets import QApplication
+
+    import desktop_app  # noqa: F401  (PySide6 guard first)
+    from desktop_app.settings import Settings
+    from desktop_app.theme import apply_theme
+    from desktop_app.widgets.main_window import MainWindow
+    from engine.random_checkpoint import write_random_checkpoint
+
+    app = QApplication(["timbre"])
+    apply_theme(app, "light")
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    # First run: the default hub model is not downloaded (and this machine is offline).
+    first = MainWindow(Settings())
+    first.resize(*SIZE)
+    first.show()
+    wait(app, lambda: first.host.state.phase.value == "none" and bool(first.host.state.message))
+    shot(app, first, args.out, "first-run")
+    first.close()
+
+    checkpoint = write_random_checkpoint(work / "tiny", "tiny", seed=7)
+    settings = Settings(model_source=str(checkpoint), device="cpu", theme="light")
+    settings.script.sampling.max_length_s = 6.0
+    window = MainWindow(settings)
+    window.resize(*SIZE)
+    window.show()
+
+    def wait_for(condition) -> None:
+        wait(app, condition)
+
+    def snap(name: str) -> None:
+        shot(app, window, args.out, name)
+
+    wait_for(lambda: window.host.state.ready)
+    snap("empty")
+
+    # New voice: a "recording" (espeak speech), trimmed, with its advice and details.
+    editor = window.voice_editor
+    window.show_voice_editor()
+    import soundfile as sf
+
+    speech, rate = sf.read(str(espeak(SPEECH, work / "me.wav", "en-us")), dtype="float32")
+    editor.set_audio(speech, rate, "Recording")
+    editor.waveform.set_selection(0.25, editor.waveform.duration_s - 0.3)
+    editor.recorder.timer_label.setText(f"{len(speech) / rate:.1f} s")
+    editor.recorder.guidance.setText("Recorded. Trim it below, then check the advice.")
+    editor.transcript.setPlainText(SPEECH)
+    editor.name.setText("Maya (host)")
+    editor.tags.setText("podcast, warm")
+    snap("new-voice")
+
+    made = []
+    editor.voice_created.connect(made.append)
+    editor.save()
+    wait_for(lambda: len(made) == 1)
+    editor.load_file(espeak("And this is the second voice of the show.", work / "guest.wav", "en-gb"))
+    editor.name.setText("Clara (guest)")
+    editor.mode_xvector.setChecked(True)
+    editor.save()
+    wait_for(lambda: len(made) == 2)
+    host_voice, guest = made
+
+    # The script mid-generation: lines waiting, rendering and done.
+    panel = window.script_panel
+    window.tabs.setCurrentWidget(panel)
+    panel.set_default_voice(host_voice.id)
+    panel.set_script(SCRIPT)
+    panel.model.setData(panel.model.index(4, 1), guest.id)
+    takes_seen = []
+    window.host.take_ready.connect(lambda job, i, take: takes_seen.append(i))
+    progress = []
+    window.host.job_progress.connect(lambda job, p: progress.append(p.frames))
+    job = window.generate()
+    wait_for(lambda: len(progress) > 3 and 0 < len(takes_seen) < 5)
+    snap("script-generating")
+    ended = []
+    window.host.job_finished.connect(lambda j, cancelled: ended.append(j))
+    wait_for(lambda: job in ended)
+
+    # Takes: a second take of line 1, a favorite, the take shown with its playhead.
+    takes = window.takes_panel
+    first = takes.model.all_records()[0]
+    window.script_panel.regenerate(first)
+    wait_for(lambda: len(ended) == 2)
+    takes.model.set_favorite(first.id, True)
+    takes.select(first.id)
+    takes.waveform.set_playhead(first.duration_s * 0.4)
+    snap("takes")
+
+    apply_theme(app, "dark")
+    snap("takes-dark")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
