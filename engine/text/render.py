@@ -5,8 +5,9 @@ side in one batch keep the voice steady, and on a GPU cost little more than the 
 Takes are joined with a natural pause after each cut (a sentence pause, a shorter one after a
 clause, a crossfade between words) and exact silence for ``[pause]`` markup.
 :func:`render_long_text` renders one text in one voice; :func:`render_texts` many texts (script
-lines) with a voice, language and seed each. The only module of :mod:`engine.text` that drives
-a model; it still imports no torch itself.
+lines) with a voice, language and seed each; with ``on_audio`` they stream audio as frames
+arrive (for listening while a script renders). The only module of :mod:`engine.text` that
+drives a model; it still imports no torch itself.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from .join import Join, join_takes, natural_join
 from .markup import Origin, Pause
 
 if TYPE_CHECKING:
+    from ..generation.render import AudioChunk
     from ..model import Qwen3TTSModel
 
 SEED_MASK = (1 << 63) - 1
 _SEED_STEP = 0x9E3779B97F4A7C15  # the golden-ratio step: chunk seeds land far apart
 ChunkCallback = Callable[[int, int, Take], None]
+AudioCallback = Callable[[int, int, "AudioChunk"], None]
 
 
 @dataclass
@@ -163,6 +166,7 @@ def render_texts(
     on_text: Callable[[int, LongTextRender], None] | None = None,
     on_progress: Callable[[list[int], int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_audio: AudioCallback | None = None,
     **sampling: Any,
 ) -> list[LongTextRender]:
     """Render many texts (script lines, chapters), each of any length, in one batch of chunks.
@@ -175,7 +179,14 @@ def render_texts(
     together, ``batch_size`` chunks at a time (None: all at once). ``on_chunk(text, chunk,
     take)`` follows each finished chunk; ``on_text(text, render)`` each finished text, as soon
     as its last chunk is done, so a caller can save it before the batch ends. ``on_progress``
-    and ``should_stop`` are passed to the engine (rows are positions in the current batch).
+    and ``should_stop`` are passed to the engine (rows are positions in the current batch,
+    which holds the chunks in text order, then chunk order within a text).
+
+    ``on_audio(text, chunk, piece)`` streams: the engine's
+    :meth:`~engine.model.Qwen3TTSModel.generate_voice_clone_stream` is used and every
+    :class:`~engine.generation.render.AudioChunk` of every chunk is handed over as it arrives
+    (a chunk's pieces in order, the last with ``final`` set), before ``on_chunk`` sees the
+    chunk's take. Joined, a chunk's pieces are exactly its take's audio.
     """
     n = len(texts)
     prompts = _per_text(voice_clone_prompt, n, "voice_clone_prompt")
@@ -216,7 +227,9 @@ def render_texts(
 
     for start in range(0, len(rows), size):
         batch = rows[start : start + size]
-        _render_batch(model, jobs, batch, prompts, languages, finished, on_progress, should_stop, sampling)
+        _render_batch(
+            model, jobs, batch, prompts, languages, finished, on_progress, should_stop, on_audio, sampling
+        )
     return renders  # type: ignore[return-value]  (every text is complete here)
 
 
@@ -229,20 +242,28 @@ def _render_batch(
     finished: ChunkCallback,
     on_progress: Callable[[list[int], int], None] | None,
     should_stop: Callable[[], bool] | None,
+    on_audio: AudioCallback | None,
     sampling: dict[str, Any],
 ) -> None:
     """One call of the engine for the chunks in ``batch`` (pairs of text and chunk index)."""
     seeds = {t: chunk_seeds(jobs[t].seed, len(jobs[t].chunks)) for t in {t for t, _ in batch}}
-    takes = model.generate_takes(
-        [jobs[t].chunks[c].text for t, c in batch],
+    texts = [jobs[t].chunks[c].text for t, c in batch]
+    options = dict(
         language=[languages[t] for t, _ in batch],
         voice_clone_prompt=[prompts[t] for t, _ in batch],
         seed=[seeds[t][c] for t, c in batch],
-        on_take=lambda take: finished(*batch[take.index], take),
         on_progress=on_progress,
         should_stop=should_stop,
         **sampling,
     )
+    if on_audio is not None:
+        for piece in model.generate_voice_clone_stream(texts, **options):
+            t, c = batch[piece.index]
+            on_audio(t, c, piece)
+            if piece.final:
+                finished(t, c, piece.take)
+        return
+    takes = model.generate_takes(texts, on_take=lambda take: finished(*batch[take.index], take), **options)
     for (t, c), take in zip(batch, takes):
         finished(t, c, take)  # no-op for takes already reported; a safety net otherwise
 

@@ -88,6 +88,40 @@ def test_same_seed_same_render(tiny_model, voice):
     assert a.chunks[0].take.seed != a.chunks[1].take.seed  # each chunk has its own randomness
 
 
+def test_streamed_render_equals_the_plain_one(tiny_model, voice):
+    """on_audio streams each chunk in pieces; the takes and the joined audio stay the same."""
+    texts = ["One line. Another line [pause 0.2s] here.", "Short."]
+    plain = render_texts(tiny_model, texts, voice, seed=[5, 6], max_chars=14, **SAMPLING)
+    pieces: dict[tuple[int, int], list] = {}
+    order = []
+
+    def on_audio(t, c, piece):
+        pieces.setdefault((t, c), []).append(piece)
+
+    streamed = render_texts(
+        tiny_model,
+        texts,
+        voice,
+        seed=[5, 6],
+        max_chars=14,
+        on_audio=on_audio,
+        on_chunk=lambda t, c, take: order.append((t, c, len(pieces[(t, c)]))),
+        **SAMPLING,
+    )
+    for a, b in zip(plain, streamed):  # the same frames; decoding in pieces rounds a little differently
+        assert all([np.array_equal(x.take.codes, y.take.codes) for x, y in zip(a.chunks, b.chunks)])
+        assert len(a.audio) == len(b.audio) and np.allclose(a.audio, b.audio, atol=1e-5)
+    assert sorted(pieces) == [(0, 0), (0, 1), (0, 2), (1, 0)]
+    for (t, c), got in pieces.items():
+        assert [p.final for p in got] == [False] * (len(got) - 1) + [True]
+        assert len(got) >= 2  # 20 frames: a first piece after 6, then the rest
+        take = streamed[t].chunks[c].take
+        assert got[-1].take is take
+        assert np.array_equal(np.concatenate([p.audio for p in got]), take.audio)
+    # A chunk's take is reported after its last piece.
+    assert all(n == len(pieces[(t, c)]) for t, c, n in order)
+
+
 def test_icl_voice_and_default_chunking(tiny_model, speech):
     from tests.conftest import SPEECH_TEXT
 
