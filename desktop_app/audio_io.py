@@ -1,10 +1,11 @@
-"""Microphone recording and playback on PortAudio (``sounddevice``).
+"""Microphone recording on PortAudio (``sounddevice``), and the device helpers playback shares.
 
 PortAudio calls our callbacks on its own thread; they only copy samples into or out of
 buffers (no Qt, no allocation beyond one copy). A QTimer on the GUI thread turns the buffers
 into level, elapsed-time and playhead updates and notices when a device stops delivering
 (unplugged, server gone). Every device problem becomes an :class:`AudioDeviceError` with a
-message and a hint, and whatever was recorded before it is kept.
+message and a hint, and whatever was recorded before it is kept. Playback is in
+:mod:`desktop_app.audio_player`.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class AudioDevice:
         return f"{self.name} ({self.host_api})" if self.host_api else self.name
 
 
-def _sd() -> Any:
+def sd_module() -> Any:
     try:
         import sounddevice
     except OSError as e:  # libportaudio missing
@@ -60,7 +61,7 @@ def _sd() -> Any:
 
 def list_devices() -> list[AudioDevice]:
     """Every device PortAudio knows, inputs and outputs."""
-    sd = _sd()
+    sd = sd_module()
     apis = [a["name"] for a in sd.query_hostapis()]
     out = []
     for i, d in enumerate(sd.query_devices()):
@@ -90,7 +91,7 @@ def rescan_devices() -> None:
 
     Only call this while nothing records or plays.
     """
-    sd = _sd()
+    sd = sd_module()
     sd._terminate()  # documented sounddevice way to pick up plugged-in devices
     sd._initialize()
 
@@ -123,7 +124,7 @@ def find_device(name: str, kind: str) -> AudioDevice | None:
     )
 
 
-def _open_error(e: Exception, what: str) -> AudioDeviceError:
+def open_error(e: Exception, what: str) -> AudioDeviceError:
     return AudioDeviceError(
         f"The {what} could not be opened ({e}).",
         f"Check that it is connected and not used by another program, or choose another {what} in "
@@ -159,7 +160,7 @@ class Recorder(QObject):
         """Open the microphone and start recording; raises AudioDeviceError."""
         if self.recording:
             return
-        sd = _sd()
+        sd = sd_module()
         device = find_device(device_name, "input")
         rate = device.default_rate if device else int(sd.query_devices(kind="input")["default_samplerate"])
         self._chunks, self._read, self._samples, self._ticks_without_audio = [], 0, 0, 0
@@ -178,7 +179,7 @@ class Recorder(QObject):
             )
             stream.start()
         except Exception as e:  # PortAudioError, or ValueError for a bad device
-            raise _open_error(e, "microphone") from None
+            raise open_error(e, "microphone") from None
         self._stream, self.sample_rate = stream, rate
         self._timer.start()
 
@@ -223,124 +224,3 @@ class Recorder(QObject):
         if error is not None:
             self.failed.emit(error.message, error.hint or "")
         self.finished.emit(audio, self.sample_rate)
-
-
-class Player(QObject):
-    """Plays one sound at a time; ``owner`` says which panel started it (for its playhead)."""
-
-    position_changed = Signal(float)  # seconds into the sound being played
-    state_changed = Signal(bool)  # playing or not
-    failed = Signal(str, str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._stream: Any = None
-        self._buffer = np.zeros(0, np.float32)
-        self._pos = [0]  # written by PortAudio's thread
-        self._done = [False]
-        self._rate = 0
-        self._offset_s = 0.0
-        self.owner: object | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(self._tick)
-
-    @property
-    def playing(self) -> bool:
-        return self._stream is not None
-
-    def play(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        *,
-        start_s: float = 0.0,
-        end_s: float | None = None,
-        device_name: str = "",
-        owner: object | None = None,
-    ) -> None:
-        """Play ``audio[start_s:end_s]``; raises AudioDeviceError when no output can be opened."""
-        self.stop()
-        sd = _sd()
-        device = find_device(device_name, "output")
-        a = int(max(0.0, start_s) * sample_rate)
-        b = len(audio) if end_s is None else int(end_s * sample_rate)
-        samples = np.ascontiguousarray(audio[a:b], dtype=np.float32)
-        rate = sample_rate
-        try:
-            sd.check_output_settings(device=device.index if device else None, channels=1, samplerate=rate)
-        except Exception:
-            # The device does not take this rate directly: resample to its own rate.
-            import soxr
-
-            dev_rate = (
-                device.default_rate if device else int(sd.query_devices(kind="output")["default_samplerate"])
-            )
-            samples = soxr.resample(samples, rate, dev_rate).astype(np.float32)
-            rate = dev_rate
-        buffer, pos, done = samples, [0], [False]
-
-        def callback(outdata, frames, time_info, status) -> None:  # PortAudio's thread
-            chunk = buffer[pos[0] : pos[0] + frames]
-            outdata[: len(chunk), 0] = chunk
-            outdata[len(chunk) :, 0] = 0.0
-            pos[0] += frames
-            if pos[0] >= len(buffer):
-                raise sd.CallbackStop
-
-        def finished_callback() -> None:  # PortAudio's thread
-            done[0] = True
-
-        try:
-            stream = sd.OutputStream(
-                device=device.index if device else None,
-                channels=1,
-                samplerate=rate,
-                dtype="float32",
-                callback=callback,
-                finished_callback=finished_callback,
-            )
-            stream.start()
-        except Exception as e:
-            raise _open_error(e, "audio output") from None
-        self._stream, self._buffer, self._pos, self._done = stream, buffer, pos, done
-        self._rate, self._offset_s, self.owner = rate, a / float(sample_rate), owner
-        self._timer.start()
-        self.state_changed.emit(True)
-        self.position_changed.emit(self._offset_s)
-
-    @property
-    def position_s(self) -> float:
-        """Where the listener is, in seconds of the original sound (output latency subtracted)."""
-        if not self.playing:
-            return 0.0
-        latency = float(self._stream.latency or 0.0)
-        heard = max(0.0, self._pos[0] / float(self._rate) - latency)
-        return self._offset_s + min(heard, len(self._buffer) / float(self._rate))
-
-    def _tick(self) -> None:
-        if self._done[0]:
-            self.stop()
-            return
-        try:
-            position = self.position_s
-        except Exception as e:  # the stream died under us (device gone, PortAudio restarted)
-            self.stop()
-            self.failed.emit(
-                f"Playback stopped: the audio output went away ({e}).",
-                "Reconnect the speakers or headphones, or choose another output in Settings > Audio.",
-            )
-            return
-        self.position_changed.emit(position)
-
-    def stop(self) -> None:
-        if not self.playing:
-            return
-        self._timer.stop()
-        stream, self._stream = self._stream, None
-        try:
-            stream.abort()
-            stream.close()
-        except Exception as e:
-            log.info("Closing the output stream failed: %s", e)
-        self.state_changed.emit(False)

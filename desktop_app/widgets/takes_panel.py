@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..audio_io import AudioDeviceError, Player
+from ..audio_io import AudioDeviceError
+from ..audio_player import Player
 from ..engine_host import EngineHost, GenerateRequest
 from ..icons import icon
 from ..languages import language_label

@@ -13,10 +13,16 @@ TIMEOUT_MS = 60_000  # generous: CI machines are slow and shared; no test waits 
 @pytest.fixture(scope="session")
 def sound():
     """PulseAudio with the ``timbre`` null sink as default sink and source (started if needed)."""
+    import sys
+
     try:
         server = sound_server.start()
     except RuntimeError as e:
         pytest.fail(str(e))
+    if "sounddevice" in sys.modules:  # PortAudio read its device list before the server ran
+        from desktop_app.audio_io import rescan_devices
+
+        rescan_devices()
     yield server
     sound_server.stop(server)
 

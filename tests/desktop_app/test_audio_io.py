@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from desktop_app import audio_io
+from desktop_app import audio_io, audio_player
 
 from . import sound_server
 from .conftest import TIMEOUT_MS
@@ -48,7 +48,7 @@ def test_player_is_heard_on_the_sink(qtbot, sound, tmp_path):
     t = np.arange(int(1.5 * rate)) / rate
     audio = (0.4 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
     monitor = sound_server.MonitorRecording(str(tmp_path / "heard.wav"))
-    player = audio_io.Player()
+    player = audio_player.Player()
     positions = []
     player.position_changed.connect(positions.append)
     qtbot.wait(500)  # let the monitor recorder connect before the sound starts
