@@ -1,8 +1,9 @@
 """The engine thread: one long-lived QThread owns the model; the GUI talks to it through EngineHost.
 
 ``EngineHost`` lives on the GUI thread. It numbers and queues jobs (load a model, extract a
-voice, render a batch of lines) for ``EngineWorker``, which lives on the engine thread and runs
-them one at a time, in order. Results come back as queued signals carrying plain data: numpy
+voice, keep it in the library, render a batch of lines) for ``EngineWorker``
+(:mod:`desktop_app.engine_worker`), which lives on the engine thread and runs them one at a
+time, in order. Results come back as queued signals carrying plain data: numpy
 arrays (copied), dataclasses, strings. torch is first imported by the worker, on the engine
 thread, so the window never waits for it.
 
@@ -13,24 +14,18 @@ the only Qt use is emitting the worker's signals, which Qt delivers on the GUI t
 
 from __future__ import annotations
 
-import dataclasses
-import gc
 import itertools
 import logging
 import threading
-import time
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
-
-from engine.checkpoint import looks_like_repo_id
-from engine.errors import GenerationCancelled, InputError, ModelNotAvailableError, TimbreError
+from PySide6.QtCore import QObject, QThread, Signal
 
 from .engine_requests import (  # noqa: F401  (re-exported: the host's API in one import)
+    AddVoiceRequest,
     ExtractRequest,
     GenerateRequest,
+    ImportVoicesRequest,
     JobProgress,
     LineRequest,
     LoadRequest,
@@ -39,262 +34,11 @@ from .engine_requests import (  # noqa: F401  (re-exported: the host's API in on
     SavePromptRequest,
     describe_error,
 )
-from .voices import PromptRef
+from .engine_worker import EngineWorker, Job, Stop
 
 log = logging.getLogger(__name__)
 
-PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second: enough for a smooth bar
 SHUTDOWN_WAIT_MS = 30_000
-
-
-@dataclass
-class _Job:
-    id: int
-    request: Any
-    cancel: threading.Event
-
-
-class _Stop:
-    """The last job: release the model on its own thread, then end the thread."""
-
-
-# ----- the engine thread -------------------------------------------------------------------------
-class EngineWorker(QObject):
-    """Owns the model; every slot runs on the engine thread. Create it only through EngineHost."""
-
-    model_state = Signal(object)  # ModelState
-    devices_found = Signal(object)  # list[tuple[str, str]]: (device id, label)
-    gpu_memory = Signal(object)  # (used_bytes, total_bytes), or None off CUDA
-    job_started = Signal(int)
-    prompt_ready = Signal(int, object)  # job, list[VoiceClonePromptItem]
-    take_ready = Signal(int, int, object)  # job, line index, engine.take.Take
-    job_progress = Signal(int, object)  # job, JobProgress
-    job_finished = Signal(int, bool)  # job, cancelled
-    job_failed = Signal(int, str, str)  # job, message, hint
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._model: Any = None
-        self._state = ModelState()
-        self._prompt_files: dict[tuple[str, int], Any] = {}  # (path, mtime_ns) -> prompt item
-        self._devices_reported = False
-
-    @Slot(object)
-    def run(self, job: _Job) -> None:
-        if isinstance(job.request, _Stop):
-            self._release_model()
-            QThread.currentThread().quit()
-            return
-        if job.cancel.is_set():
-            self.job_finished.emit(job.id, True)
-            return
-        self.job_started.emit(job.id)
-        try:
-            if isinstance(job.request, LoadRequest):
-                self._load(job.request)
-            elif isinstance(job.request, ExtractRequest):
-                self._extract(job)
-            elif isinstance(job.request, SavePromptRequest):
-                job.request.item.save(job.request.path)
-            else:
-                self._generate(job)
-        except GenerationCancelled:
-            self.job_finished.emit(job.id, True)
-        except BaseException as e:  # noqa: BLE001 - every failure goes back to the GUI, none kills the thread
-            message, hint = describe_error(e)
-            if isinstance(job.request, LoadRequest):
-                self._set_state(
-                    ModelState(ModelPhase.FAILED, source=job.request.source, message=message, hint=hint)
-                )
-            self.job_failed.emit(job.id, message, hint)
-        else:
-            self.job_finished.emit(job.id, False)
-        finally:
-            self._report_memory()
-
-    # ----- load ----------------------------------------------------------------------------
-    def _set_state(self, state: ModelState) -> None:
-        self._state = state
-        self.model_state.emit(state)
-
-    def _release_model(self) -> None:
-        if self._model is None:
-            return
-        on_cuda = str(self._model.device).startswith("cuda")
-        self._model = None
-        self._prompt_files.clear()
-        gc.collect()
-        if on_cuda:
-            import torch
-
-            torch.cuda.empty_cache()
-
-    def _load(self, req: LoadRequest) -> None:
-        self._release_model()
-        source = req.source.strip()
-        self._set_state(ModelState(ModelPhase.LOADING, source=source, message=f"Loading {source}…"))
-        import torch  # first import of torch in the process: on this thread, never the GUI's
-
-        from engine import Qwen3TTSModel
-
-        self._report_devices(torch)
-
-        def on_download(done: int, total: int) -> None:
-            gb = 1024**3
-            of = f" of {total / gb:.1f} GB" if total else ""
-            self.model_state.emit(
-                ModelState(
-                    ModelPhase.LOADING,
-                    source=source,
-                    progress=(done / total) if total else None,
-                    message=f"Downloading {source}: {done / gb:.1f}{of}",
-                )
-            )
-
-        try:
-            model = Qwen3TTSModel.from_pretrained(
-                source,
-                device=req.device,
-                dtype=req.dtype,
-                progress=on_download,
-                local_files_only=None if req.allow_download else True,
-            )
-        except ModelNotAvailableError:
-            if req.allow_download or not looks_like_repo_id(source):
-                raise
-            # Not downloaded yet, and nobody asked for a multi-GB download: say so and wait.
-            self._set_state(
-                ModelState(
-                    ModelPhase.NONE,
-                    source=source,
-                    message=f"No model yet: {source} is not downloaded.",
-                    hint="Click Download model to fetch it once (several GB), or choose a model "
-                    "folder in Settings > Model.",
-                )
-            )
-            return
-        state = ModelState(
-            ModelPhase.WARMING,
-            source=source,
-            device=_device_name(model.device, torch),
-            dtype=_DTYPE_NAMES.get(str(model.dtype), str(model.dtype)),
-            model_name=model.signature.describe().split(" (")[0],
-            sample_rate=model.sample_rate,
-            languages=tuple(model.get_supported_languages()),
-        )
-        self._set_state(state)
-        self._warm_up(model)
-        self._model = model
-        self._set_state(dataclasses.replace(state, phase=ModelPhase.READY))
-
-    @staticmethod
-    def _warm_up(model: Any) -> None:
-        """One tiny extraction and three frames, so the first real job does not pay for setup."""
-        noise = (0.01 * np.random.default_rng(0).standard_normal(model.sample_rate)).astype(np.float32)
-        items = model.create_voice_clone_prompt((noise, model.sample_rate), x_vector_only_mode=True)
-        model.generate_takes(["Warm up."], voice_clone_prompt=items, max_new_tokens=3, seed=0)
-
-    def _report_devices(self, torch: Any) -> None:
-        if self._devices_reported:
-            return
-        self._devices_reported = True
-        found = [("cpu", "CPU")]
-        if torch.cuda.is_available():
-            for i in range(torch.cuda.device_count()):
-                props = torch.cuda.get_device_properties(i)
-                found.append(
-                    (f"cuda:{i}", f"cuda:{i} · {props.name} ({props.total_memory / 1024**3:.0f} GB)")
-                )
-        self.devices_found.emit(found)
-
-    def _report_memory(self) -> None:
-        model = self._model
-        if model is None or not str(model.device).startswith("cuda"):
-            self.gpu_memory.emit(None)
-            return
-        import torch
-
-        free, total = torch.cuda.mem_get_info(model.device)
-        self.gpu_memory.emit((int(total - free), int(total)))
-
-    def _require_model(self) -> Any:
-        if self._model is None:
-            raise TimbreError(
-                "No model is loaded yet.",
-                self._state.hint
-                or "Wait for the model to finish loading, or choose one in Settings > Model.",
-            )
-        return self._model
-
-    # ----- extract -------------------------------------------------------------------------
-    def _extract(self, job: _Job) -> None:
-        model = self._require_model()
-        req: ExtractRequest = job.request
-        items = model.create_voice_clone_prompt(
-            (np.asarray(req.audio, dtype=np.float32), req.sample_rate),
-            ref_text=req.transcript,
-            x_vector_only_mode=req.x_vector_only,
-        )
-        if job.cancel.is_set():
-            raise GenerationCancelled("Extraction was cancelled.")
-        self.prompt_ready.emit(job.id, items)
-
-    # ----- generate ------------------------------------------------------------------------
-    def _prompt_item(self, ref: PromptRef, name: str) -> Any:
-        if ref.item is not None:
-            return ref.item
-        if ref.path:
-            from pathlib import Path
-
-            from engine.prompt import VoiceClonePromptItem
-
-            path = Path(ref.path)
-            try:
-                key = (str(path), path.stat().st_mtime_ns)
-            except OSError:
-                raise InputError(f"The voice {name!r} has lost its prompt file ({path}).") from None
-            if key not in self._prompt_files:
-                self._prompt_files[key] = VoiceClonePromptItem.load(path)
-            return self._prompt_files[key]
-        raise InputError(f"The voice {name!r} is not available.", "Pick another voice for this line.")
-
-    def _generate(self, job: _Job) -> None:
-        model = self._require_model()
-        req: GenerateRequest = job.request
-        items = [self._prompt_item(line.prompt, line.voice_name) for line in req.lines]
-        last_progress = [0.0]
-
-        def on_take(take: Any) -> None:
-            # Copies: the arrays handed to the GUI thread share nothing with the engine's tensors.
-            audio = np.array(take.audio, dtype=np.float32, copy=True)
-            codes = None if take.codes is None else np.array(take.codes, copy=True)
-            self.take_ready.emit(job.id, take.index, dataclasses.replace(take, audio=audio, codes=codes))
-
-        def on_progress(rows: list[int], frames: int) -> None:
-            now = time.monotonic()
-            if now - last_progress[0] >= PROGRESS_INTERVAL_S:
-                last_progress[0] = now
-                self.job_progress.emit(job.id, JobProgress(tuple(rows), frames))
-
-        model.generate_takes(
-            [line.text for line in req.lines],
-            language=[line.language for line in req.lines],
-            voice_clone_prompt=items,
-            seed=list(req.seed) if isinstance(req.seed, tuple) else req.seed,
-            on_take=on_take,
-            on_progress=on_progress,
-            should_stop=job.cancel.is_set,
-            **req.sampling,
-        )
-
-
-_DTYPE_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16", "torch.float32": "fp32"}
-
-
-def _device_name(device: Any, torch: Any) -> str:
-    if device.type == "cuda":
-        return f"cuda:{device.index if device.index is not None else torch.cuda.current_device()}"
-    return str(device)
 
 
 # ----- the GUI side ------------------------------------------------------------------------------
@@ -305,11 +49,15 @@ class EngineHost(QObject):
       ``model_state(ModelState)``, ``devices_found(list[(id, label)])``,
       ``gpu_memory((used, total) | None)``, ``job_started(job)``,
       ``prompt_ready(job, list[VoiceClonePromptItem])``, ``take_ready(job, index, Take)``,
-      ``job_progress(job, JobProgress)``, ``job_finished(job, cancelled)``,
-      ``job_failed(job, message, hint)``. Every job ends with exactly one of the last two.
+      ``chunk_ready(job, index, np.ndarray)`` (a generation's next audio of line ``index``,
+      when its request asked for a preview), ``line_failed(job, index, message, hint)``,
+      ``voices_added(job, list[Voice])``, ``job_progress(job, JobProgress)``,
+      ``job_finished(job, cancelled)``, ``job_failed(job, message, hint)``. Every job ends with
+      exactly one of the last two.
 
-    Jobs: :meth:`load_model`, :meth:`extract`, :meth:`save_prompt`, :meth:`generate`; each
-    returns its job id at once and runs in submission order on the engine thread.
+    Jobs: :meth:`load_model`, :meth:`extract`, :meth:`save_prompt`, :meth:`add_voice`,
+    :meth:`import_voices`, :meth:`generate`; each returns its job id at once and runs in
+    submission order on the engine thread.
     """
 
     model_state = Signal(object)
@@ -318,6 +66,9 @@ class EngineHost(QObject):
     job_started = Signal(int)
     prompt_ready = Signal(int, object)
     take_ready = Signal(int, int, object)
+    chunk_ready = Signal(int, int, object)
+    line_failed = Signal(int, int, str, str)
+    voices_added = Signal(int, object)
     job_progress = Signal(int, object)
     job_finished = Signal(int, bool)
     job_failed = Signal(int, str, str)
@@ -328,7 +79,7 @@ class EngineHost(QObject):
         self.state = ModelState()
         self.devices: list[tuple[str, str]] = []
         self._ids = itertools.count(1)
-        self._jobs: dict[int, _Job] = {}
+        self._jobs: dict[int, Job] = {}
         self._thread = QThread()
         self._thread.setObjectName("timbre-engine")
         self._worker = EngineWorker()
@@ -342,6 +93,9 @@ class EngineHost(QObject):
         w.job_started.connect(self.job_started)
         w.prompt_ready.connect(self.prompt_ready)
         w.take_ready.connect(self.take_ready)
+        w.chunk_ready.connect(self.chunk_ready)
+        w.line_failed.connect(self.line_failed)
+        w.voices_added.connect(self.voices_added)
         w.job_progress.connect(self.job_progress)
         w.job_finished.connect(self._on_finished)
         w.job_failed.connect(self._on_failed)
@@ -359,6 +113,14 @@ class EngineHost(QObject):
         """Write a prompt item to disk on the engine thread (torch stays off the GUI thread)."""
         return self._queue(request)
 
+    def add_voice(self, request: AddVoiceRequest) -> int:
+        """Keep an extracted voice in the library (its prompt file is written with torch)."""
+        return self._queue(request)
+
+    def import_voices(self, request: ImportVoicesRequest) -> int:
+        """Import an official ``.pt`` voice file into the library (read with torch)."""
+        return self._queue(request)
+
     def generate(self, request: GenerateRequest) -> int:
         if not request.lines:
             raise ValueError("A generation needs at least one line")
@@ -367,7 +129,7 @@ class EngineHost(QObject):
     def _queue(self, request: Any) -> int:
         if not self._thread.isRunning():
             raise RuntimeError("The engine thread has been shut down")
-        job = _Job(next(self._ids), request, threading.Event())
+        job = Job(next(self._ids), request, threading.Event())
         self._jobs[job.id] = job
         self._submit.emit(job)
         return job.id
@@ -414,7 +176,7 @@ class EngineHost(QObject):
             return True
         for job in self._jobs.values():
             job.cancel.set()
-        self._submit.emit(_Job(0, _Stop(), threading.Event()))
+        self._submit.emit(Job(0, Stop(), threading.Event()))
         ended = self._thread.wait(timeout_ms)
         if not ended:
             log.error("The engine thread did not end within %d ms", timeout_ms)

@@ -41,6 +41,7 @@ class ModelState:
     model_name: str = ""  # e.g. "Qwen3-TTS 1.7B"
     sample_rate: int = 0
     languages: tuple[str, ...] = ()
+    signature: Any = None  # engine.prompt.ModelSignature of the loaded model (voices' readiness)
 
     @property
     def ready(self) -> bool:
@@ -93,6 +94,32 @@ class SavePromptRequest:
 
 
 @dataclass(frozen=True)
+class AddVoiceRequest:
+    """Keep a freshly extracted voice in the library -> ``voices_added(job, [Voice])``.
+
+    Runs ``library.add_prompt`` on the engine thread: it writes the prompt through
+    safetensors' torch API. ``reference`` (float32 mono at ``sample_rate``) is the audio the
+    prompt was extracted from, kept so the voice can be extracted again for other models.
+    """
+
+    library: Any  # engine.library.VoiceLibrary
+    item: Any  # engine.prompt.VoiceClonePromptItem
+    name: str
+    reference: np.ndarray
+    sample_rate: int
+    language: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportVoicesRequest:
+    """Import an official ``.pt`` voice file (read with torch) -> ``voices_added(job, [Voice])``."""
+
+    library: Any  # engine.library.VoiceLibrary
+    path: str
+
+
+@dataclass(frozen=True)
 class LineRequest:
     """One script line to render; the voice and line number travel along for the take's record."""
 
@@ -106,11 +133,17 @@ class LineRequest:
 
 @dataclass(frozen=True)
 class GenerateRequest:
-    """A batch of lines rendered together; ``take_ready(job, i, take)`` for ``lines[i]``."""
+    """A batch of lines rendered together; ``take_ready(job, i, take)`` for ``lines[i]``.
+
+    Every line takes the engine's long-text path (``[pause]`` markup, long lines in chunks).
+    With ``preview`` the audio also streams as ``chunk_ready(job, i, audio)`` while it renders.
+    A line whose voice cannot be had gets ``line_failed(job, i, message, hint)``; the rest render.
+    """
 
     lines: tuple[LineRequest, ...]
     sampling: dict[str, Any]
-    seed: int | tuple[int, ...] | None = None  # one per line, or one for all (the engine varies it)
+    seed: int | tuple[int, ...] | None = None  # one per line, or one for all (line i: seed + i)
+    preview: bool = False
 
 
 @dataclass(frozen=True)
