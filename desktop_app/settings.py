@@ -30,6 +30,7 @@ FRAMES_PER_SECOND = 12.5  # Qwen3-TTS 12 Hz codec: one frame is 1920 samples at 
 THEMES = ("system", "light", "dark")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 EXPORT_FORMATS = ("wav", "flac")
+LIBRARY_SORTS = ("name", "last_used", "created", "updated")
 
 
 @dataclass
@@ -72,6 +73,7 @@ class ScriptState:
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     seed: int = 0
     seed_locked: bool = False
+    preview: bool = False  # listen while rendering
 
 
 @dataclass
@@ -86,6 +88,7 @@ class Settings:
     input_device: str = ""  # PortAudio device name; "" = the system default
     output_device: str = ""
     theme: str = "system"
+    library_sort: str = "name"  # the voices list: "name", "last_used" or "created"
     window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
     window_state: str = ""
     splitters: dict[str, str] = field(default_factory=dict)  # name -> base64 of saveState()
@@ -131,6 +134,8 @@ def _sanitized(s: Settings) -> Settings:
         s.theme = default.theme
     if s.dtype not in DTYPES:
         s.dtype = default.dtype
+    if s.library_sort not in LIBRARY_SORTS:
+        s.library_sort = default.library_sort
     if s.export_format not in EXPORT_FORMATS:
         s.export_format = default.export_format
     if not (s.device in ("auto", "cpu") or re.fullmatch(r"cuda:\d+", s.device)):

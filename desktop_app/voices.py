@@ -1,10 +1,9 @@
 """What the studio needs to know about voices, independent of where they are kept.
 
-The voice editor produces a :class:`NewVoice`. The script panel offers voices from a
-:class:`VoiceCatalog` and sends each line's :class:`PromptRef` to the engine thread, where the
-prompt is fetched (and, for files, loaded and cached). Today the catalog is the voices made in
-this session (:class:`desktop_app.models.session_voices.SessionVoicesModel`); the voice library
-replaces it by implementing the same three methods.
+The voice editor produces a :class:`NewVoice`; the library panel keeps it in the voice library.
+The script panel offers voices from a :class:`VoiceCatalog` (the library's item model) and sends
+each line's :class:`PromptRef` to the engine thread, where the prompt is fetched with
+``VoiceLibrary.prompt_for`` (cached; extracted again when the loaded model needs it).
 
 No torch import here: prompt items are only carried, never touched, on the GUI thread.
 """
@@ -19,37 +18,58 @@ import numpy as np
 if TYPE_CHECKING:
     from PySide6.QtCore import QAbstractItemModel
 
+# The library's own words for the modes (engine.library.MODE_ICL / MODE_XVECTOR).
 MODE_ICL = "icl"
-MODE_XVECTOR = "xvector"
+MODE_XVECTOR = "x_vector"
 MODE_LABELS = {MODE_ICL: "ICL", MODE_XVECTOR: "x-vector"}
 MODE_TRADEOFFS = {
     MODE_ICL: "Closest likeness; needs the exact transcript of the recording.",
     MODE_XVECTOR: "No transcript needed and faster; the likeness is looser.",
 }
 
+# What a voice needs before the loaded model can speak with it (engine.library's readiness).
+READY = "ready"
+NEEDS_EXTRACTION = "needs_extraction"  # extracted again from its reference on first use
+NEEDS_MODEL = "needs_model"  # no reference to extract from: only its own model can use it
+
 
 @dataclass(frozen=True)
 class VoiceInfo:
-    """A voice as the script panel shows it."""
+    """A voice as the script panel shows it.
+
+    ``readiness`` is for the loaded model ("" while no model is loaded); ``note`` says in words
+    what a voice that is not ready needs.
+    """
 
     id: str
     name: str
     language: str = "auto"
     mode: str = MODE_ICL
     tags: tuple[str, ...] = ()
+    favorite: bool = False
+    readiness: str = ""
+    note: str = ""
+
+    @property
+    def usable(self) -> bool:
+        """False when the loaded model cannot speak with this voice at all."""
+        return self.readiness != NEEDS_MODEL
 
 
 @dataclass(frozen=True)
 class PromptRef:
-    """Where the engine thread finds a voice's prompt: the extracted item itself, or a file.
+    """Where the engine thread finds a voice's prompt: the library, the item itself, or a file.
 
-    ``item`` is a :class:`engine.prompt.VoiceClonePromptItem` already on the CPU; ``path`` a
-    prompt saved with ``VoiceClonePromptItem.save``. Exactly one of them is set.
+    ``library`` is the :class:`engine.library.VoiceLibrary` holding ``voice_id`` (the engine
+    thread calls ``library.prompt_for``, which extracts the voice again for another model);
+    ``item`` a :class:`engine.prompt.VoiceClonePromptItem` already on the CPU; ``path`` a prompt
+    saved with ``VoiceClonePromptItem.save``. Exactly one of them is set.
     """
 
     voice_id: str
     item: Any = None
     path: str | None = None
+    library: Any = None
 
 
 @dataclass
@@ -61,7 +81,6 @@ class NewVoice:
     CPU tensors) for that audio; ``transcript`` is empty in x-vector mode.
     """
 
-    id: str
     name: str
     language: str
     mode: str
@@ -71,12 +90,9 @@ class NewVoice:
     prompt_items: list[Any]
     tags: tuple[str, ...] = field(default_factory=tuple)
 
-    def info(self) -> VoiceInfo:
-        return VoiceInfo(self.id, self.name, self.language, self.mode, self.tags)
-
 
 class VoiceCatalog(Protocol):
-    """The voices the script panel can use. Implemented by the session list, later the library."""
+    """The voices the script panel can use (implemented by the library's item model)."""
 
     def list_model(self) -> QAbstractItemModel:
         """A Qt model with one row per voice; ``VOICE_ID_ROLE`` gives the id, display the name."""

@@ -1,8 +1,10 @@
 """The script as a table: one row per non-empty line, with its voice, language and render state.
 
-The text itself is edited in the script editor; :meth:`ScriptModel.set_texts` follows the
-edits with a diff so each line keeps its own voice and language when lines are inserted,
-removed or reworded around it. A line's voice or language of None means "the default".
+The text itself is edited in the script editor; :meth:`ScriptModel.set_lines` follows the
+edits (parsed by :func:`desktop_app.script_lines.parse_lines`) with a diff so each line keeps
+its own voice and language when lines are inserted, removed or reworded around it. A line's
+voice or language of None means "the default". A line with bad markup shows the parser's
+message and column; a line with pauses or long text says how it will be rendered.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
+from ..icons import icon
 from ..languages import language_label
+from ..script_lines import ParsedLine
 from ..voices import VoiceCatalog
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -47,6 +51,11 @@ class ScriptLine:
     status: LineStatus = LineStatus.IDLE
     progress: float | None = None
     detail: str = ""
+    parsed: ParsedLine | None = None  # the parser's view: markup valid or not, pauses, parts
+
+    @property
+    def valid(self) -> bool:
+        return self.parsed is None or self.parsed.valid
 
 
 class ScriptModel(QAbstractTableModel):
@@ -76,20 +85,31 @@ class ScriptModel(QAbstractTableModel):
         return next((i for i, x in enumerate(self._lines) if x is line), -1)
 
     def set_texts(self, texts: list[str]) -> None:
+        """Follow plain texts (each taken as valid); the editor uses :meth:`set_lines`."""
+        self.set_lines([ParsedLine(t, i + 1) for i, t in enumerate(texts)])
+
+    def set_lines(self, parsed: list[ParsedLine]) -> None:
         """Follow the editor: keep the line objects (and their choices) that survive the edit."""
         old = [line.text for line in self._lines]
+        texts = [p.text for p in parsed]
         ops = difflib.SequenceMatcher(a=old, b=texts, autojunk=False).get_opcodes()
+        last = len(HEADERS) - 1
         # Apply from the end so earlier row numbers stay valid.
         for tag, a0, a1, b0, b1 in reversed(ops):
             if tag == "equal":
+                for k in range(a1 - a0):  # same text; its editor line number may have moved
+                    line = self._lines[a0 + k]
+                    if line.parsed != parsed[b0 + k]:
+                        line.parsed = parsed[b0 + k]
+                        self.dataChanged.emit(self.index(a0 + k, 0), self.index(a0 + k, last))
                 continue
             kept = min(a1 - a0, b1 - b0) if tag == "replace" else 0
             for k in range(kept):  # reworded lines keep their voice and language
                 line = self._lines[a0 + k]
-                line.text = texts[b0 + k]
+                line.text, line.parsed = texts[b0 + k], parsed[b0 + k]
                 if line.status is not LineStatus.RENDERING:
                     line.status, line.progress, line.detail = LineStatus.IDLE, None, ""
-                self.dataChanged.emit(self.index(a0 + k, 0), self.index(a0 + k, len(HEADERS) - 1))
+                self.dataChanged.emit(self.index(a0 + k, 0), self.index(a0 + k, last))
             if a1 - a0 > kept:
                 self.beginRemoveRows(QModelIndex(), a0 + kept, a1 - 1)
                 del self._lines[a0 + kept : a1]
@@ -97,7 +117,7 @@ class ScriptModel(QAbstractTableModel):
             if b1 - b0 > kept:
                 first = a0 + kept
                 self.beginInsertRows(QModelIndex(), first, first + (b1 - b0 - kept) - 1)
-                self._lines[first:first] = [ScriptLine(t) for t in texts[b0 + kept : b1]]
+                self._lines[first:first] = [ScriptLine(p.text, parsed=p) for p in parsed[b0 + kept : b1]]
                 self.endInsertRows()
 
     def set_choices(self, choices: list[tuple[str | None, str | None]]) -> None:
@@ -176,13 +196,10 @@ class ScriptModel(QAbstractTableModel):
             return line.voice_id if col == COL_VOICE else line.language
         if role == PROGRESS_ROLE and col == COL_STATUS:
             return line.progress if line.status is LineStatus.RENDERING else None
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_TEXT:
+            return self._text_icon(line)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == COL_STATUS and line.detail:
-                return line.detail
-            if col == COL_VOICE and line.voice_id is None:
-                return "Follows the default voice. Double-click to give this line its own voice."
-            if col == COL_TEXT:
-                return line.text
+            return self._tooltip(line, col)
         if role == Qt.ItemDataRole.FontRole and col in (COL_VOICE, COL_LANGUAGE):
             own = line.voice_id if col == COL_VOICE else line.language
             if own is None:
@@ -190,12 +207,48 @@ class ScriptModel(QAbstractTableModel):
                 font.setItalic(True)
                 return font
         if role == Qt.ItemDataRole.ForegroundRole:
-            if col == COL_VOICE and self._catalog.voice(self.voice_of(line) or "") is None:
+            voice = self._catalog.voice(self.voice_of(line) or "")
+            if col == COL_VOICE and (voice is None or not voice.usable):
+                return ERROR_COLOR
+            if col == COL_STATUS and not line.valid and line.status is LineStatus.IDLE:
                 return ERROR_COLOR
             if col == COL_STATUS and line.status is LineStatus.FAILED:
                 return ERROR_COLOR
             if col in (COL_VOICE, COL_LANGUAGE) and self._is_default(line, col):
                 return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
+        return None
+
+    def _text_icon(self, line: ScriptLine) -> Any:
+        if not line.valid:
+            return icon("error", ERROR_COLOR)
+        if line.parsed is not None and (line.parsed.pauses or line.parsed.parts > 1):
+            return icon("info", QGuiApplication.palette().color(QPalette.ColorRole.Accent))
+        return None
+
+    def _tooltip(self, line: ScriptLine, col: int) -> str | None:
+        p = line.parsed
+        if col == COL_TEXT:
+            if p is not None and not p.valid:
+                return f"{p.describe_error()}\n{p.hint}".strip()
+            notes = []
+            if p is not None and p.pauses:
+                notes.append(f"{p.pauses} pause{'s' if p.pauses != 1 else ''}, rendered as exact silence.")
+            if p is not None and p.parts > 1:
+                notes.append(
+                    f"Long line: rendered in {p.parts} parts side by side, joined with natural pauses."
+                )
+            return "\n".join([line.text, *notes])
+        if col == COL_STATUS:
+            if line.detail:
+                return line.detail
+            if p is not None and not p.valid:
+                return f"{p.describe_error()}\n{p.hint}".strip()
+        if col == COL_VOICE:
+            voice = self._catalog.voice(self.voice_of(line) or "")
+            if voice is not None and voice.note:
+                return voice.note
+            if line.voice_id is None:
+                return "Follows the default voice. Double-click to give this line its own voice."
         return None
 
     def _is_default(self, line: ScriptLine, col: int) -> bool:
@@ -214,6 +267,8 @@ class ScriptModel(QAbstractTableModel):
             return language_label(self.language_of(line))
         if line.status is LineStatus.RENDERING and line.detail:
             return line.detail
+        if line.status is LineStatus.IDLE and not line.valid:
+            return "Fix the markup"
         return line.status.value
 
     def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

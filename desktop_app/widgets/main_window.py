@@ -1,7 +1,9 @@
 """The main window: wiring only. Panels sit in resizable splitters whose sizes are remembered.
 
-Layout: voices | (Script, New voice) tabs | takes. The voices column is the session list
-until the voice library panel takes its place (``voices_panel``, ``voice_catalog``).
+Layout: voices (the library panel) | (Script, New voice) tabs | takes. The library's item model
+is the studio's voice catalog: the script's voice pickers and the engine thread's prompts come
+from it. A voice made in the editor is kept in the library by an engine-thread job, then
+selected as the script's default voice.
 """
 
 from __future__ import annotations
@@ -21,20 +23,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.errors import TimbreError
+from engine.library import VoiceLibrary
 from engine.paths import data_dir
 
-from ..audio_io import Player
+from ..audio_player import Player
 from ..engine_host import EngineHost, LoadRequest, ModelPhase, ModelState
 from ..icons import icon
-from ..models.session_voices import SessionVoicesModel
+from ..library_jobs import LibraryJobs
+from ..models.library_model import LibraryModel
+from ..render_preview import RenderPreview
 from ..settings import Settings, load_settings, save_settings
 from ..takes_store import TakesStore
 from ..theme import apply_theme
 from ..voices import NewVoice
 from .banner import Banner
+from .library_panel import LibraryPanel
 from .model_status import ModelStatus
 from .script_panel import ScriptPanel
-from .session_voices_panel import SessionVoicesPanel
 from .settings_dialog import SettingsDialog
 from .takes_panel import TakesPanel
 from .voice_editor import VoiceEditor
@@ -66,11 +72,15 @@ class MainWindow(QMainWindow):
         self.host = EngineHost(self)
         self.player = Player(self)
         self.store = TakesStore(data_dir() / "takes")
-        self.voice_catalog = SessionVoicesModel(self)
+        self.library, library_problem = _open_library()
+        self.voice_catalog = LibraryModel(self.library, self)
+        self.voice_catalog.set_sort(self.settings.library_sort)
+        self.library_jobs = LibraryJobs(self.host, self.voice_catalog, self)
+        self.preview = RenderPreview(self.host, self.player, self.settings, self)
 
-        self.voices_panel = SessionVoicesPanel(self.voice_catalog)
+        self.voices_panel = LibraryPanel(self.voice_catalog, self.library_jobs, self.player, self.settings)
         self.voice_editor = VoiceEditor(self.host, self.player, self.settings)
-        self.script_panel = ScriptPanel(self.host, self.voice_catalog)
+        self.script_panel = ScriptPanel(self.host, self.voice_catalog, self.preview)
         self.takes_panel = TakesPanel(self.host, self.player, self.store, self.settings)
         self.model_status = ModelStatus()
         self.banner = Banner()
@@ -84,7 +94,7 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([220, 660, 560])
+        self.splitter.setSizes([260, 640, 540])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 6, 8, 4)
@@ -96,9 +106,12 @@ class MainWindow(QMainWindow):
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_state)
+        self._saving: dict[int, str] = {}  # library jobs keeping a voice from the editor
         self._build_actions()
         self._wire()
         self._restore()
+        if library_problem:
+            self.banner.show_message("error", *library_problem)
         if load_model:
             QTimer.singleShot(0, self.load_model)
 
@@ -131,8 +144,13 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.voice_editor.voice_created.connect(self.add_voice)
+        self.voice_editor.name_problem = self._name_problem
+        self.library_jobs.added.connect(self._voices_added)
+        self.library_jobs.failed.connect(self._save_failed)
         self.voices_panel.voice_selected.connect(self.script_panel.set_default_voice)
         self.voices_panel.new_voice_requested.connect(self.show_voice_editor)
+        self.voices_panel.audio_file_dropped.connect(self.new_voice_from_file)
+        self.host.job_finished.connect(lambda *_: self.voice_catalog.refresh())  # re-extracted, used
         self.script_panel.default_voice_changed.connect(self.voices_panel.select)
         self.script_panel.busy_changed.connect(self.cancel_action.setEnabled)
         self.takes_panel.regenerate_requested.connect(self._regenerate)
@@ -161,11 +179,37 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.script_panel)
         self.script_panel.regenerate(record)
 
-    def add_voice(self, voice: NewVoice) -> None:
-        """A voice fresh from the editor joins the catalog and becomes the script's default."""
-        self.voice_catalog.add(voice)
-        self.script_panel.set_default_voice(voice.id)
-        self.voices_panel.select(voice.id)
+    def new_voice_from_file(self, path: str) -> None:
+        """Start a new voice with an audio file (dropped on the voices list)."""
+        self.show_voice_editor()
+        self.voice_editor.load_file(path)
+
+    def add_voice(self, voice: NewVoice) -> int:
+        """Keep a voice fresh from the editor in the library (an engine-thread job)."""
+        job = self.library_jobs.add_voice(voice)
+        self._saving[job] = voice.name
+        return job
+
+    def _voices_added(self, job: int, voices: list) -> None:
+        name = self._saving.pop(job, None)
+        if name is not None and voices:
+            self.voices_panel.select(voices[0].id)  # also the script's default voice now
+            self.voice_editor.voice_saved(voices[0].name)
+
+    def _save_failed(self, job: int, message: str, hint: str) -> None:
+        if self._saving.pop(job, None) is not None:
+            self.show_voice_editor()
+            self.voice_editor.save_failed(message, hint)
+
+    def _name_problem(self, name: str) -> tuple[str, str] | None:
+        """Checked before extracting, so a taken name costs no waiting (the library checks again)."""
+        clash = next((v for v in self.voice_catalog.voices() if v.name.casefold() == name.casefold()), None)
+        if clash is None:
+            return None
+        return (
+            f"There is already a voice called “{clash.name}”.",
+            "Choose another name, or rename the other voice first (F2 in the voices list).",
+        )
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self.host.devices, self)
@@ -185,6 +229,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_state(self, state: ModelState) -> None:
         self.model_status.set_state(state)
+        self.voice_catalog.set_signature(state.signature if state.ready else None)
         if state.phase is ModelPhase.FAILED:
             self.banner.show_message(
                 "error",
@@ -238,5 +283,19 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.voice_editor.recorder.recorder.stop()
         self.player.stop()
+        self.preview.stop()
         self.host.shutdown()
+        self.library.close()
         event.accept()
+
+
+def _open_library() -> tuple[VoiceLibrary, tuple[str, str] | None]:
+    """The voice library under Timbre's data folder; a temporary one (and why) if it cannot open."""
+    try:
+        return VoiceLibrary(), None
+    except TimbreError as e:
+        import tempfile
+
+        log.error("The voice library could not be opened: %s", e.message)
+        hint = f"{e.hint or ''} Until then, voices you make are kept only until Timbre closes.".strip()
+        return VoiceLibrary(tempfile.mkdtemp(prefix="timbre-library-")), (e.message, hint)

@@ -1,14 +1,18 @@
 """New voice: reference audio (file or microphone), trim, advice, transcript, mode, details, save.
 
-Save sends the trimmed selection to the engine thread for extraction; the draft stays intact
-until the voice is made, so an error (no model, bad audio) never costs the recording. The
-finished voice leaves through ``voice_created(NewVoice)``.
+Save sends the trimmed selection to the engine thread for extraction; the extracted voice
+leaves through ``voice_created(NewVoice)`` and the library panel keeps it. The draft stays
+intact until the library confirms (:meth:`VoiceEditor.voice_saved`), so an error (no model, bad
+audio, a name already taken, a full disk: :meth:`VoiceEditor.save_failed`) never costs the
+recording; saving the same selection again reuses the extraction.
 """
 
 from __future__ import annotations
 
-import uuid
+import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -34,7 +38,8 @@ from PySide6.QtWidgets import (
 from engine.audio import MIN_REFERENCE_S, load_audio
 from engine.errors import AudioInputError
 
-from ..audio_io import AudioDeviceError, Player
+from ..audio_io import AudioDeviceError
+from ..audio_player import Player
 from ..audio_quality import Severity, analyze
 from ..engine_host import EngineHost, ExtractRequest
 from ..icons import icon
@@ -72,7 +77,12 @@ class VoiceEditor(QWidget):
         self._audio = np.zeros(0, np.float32)
         self._rate = 24000
         self._job: int | None = None
+        self._saving = False  # extracted; waiting for the library to keep it
+        self._extracted: tuple[tuple, list[Any]] | None = None  # (draft key, prompt items)
+        self._pending: tuple | None = None
         self._source = ""
+        # Set by the main window: (message, hint) when a name cannot be used (e.g. it is taken).
+        self.name_problem: Callable[[str], tuple[str, str] | None] | None = None
         self.last_report = None
         self.setAcceptDrops(True)
 
@@ -310,6 +320,7 @@ class VoiceEditor(QWidget):
 
     def reset(self) -> None:
         """Empty the form for the next voice."""
+        self._extracted = None
         if self._player.owner is self:
             self._player.stop()
         self._audio = np.zeros(0, np.float32)
@@ -348,10 +359,18 @@ class VoiceEditor(QWidget):
         return None
 
     def save(self) -> None:
-        """Validate, then extract on the engine thread (the form stays as is until it succeeds)."""
-        if self._job is not None:
+        """Validate, extract on the engine thread, then hand the voice over to be kept.
+
+        The form stays as it is until :meth:`voice_saved`; a draft already extracted (a save
+        the library refused, e.g. for its name) is not extracted again.
+        """
+        if self.busy:
             return
         problem = self._problem()
+        if problem is None and self.name_problem is not None:
+            clash = self.name_problem(self.name.text().strip())
+            if clash:
+                problem = (*clash, self.name)
         if problem:
             message, hint, field = problem
             self.banner.show_message("warning", message, hint)
@@ -369,48 +388,73 @@ class VoiceEditor(QWidget):
             tuple(t.strip() for t in self.tags.text().split(",") if t.strip()),
         )
         name, _, mode, transcript, audio, rate, _ = self._pending
-        self._job = self._host.extract(ExtractRequest(audio, rate, transcript or None, mode == MODE_XVECTOR))
         self.save_button.setEnabled(False)
         self.progress.show()
+        if self._extracted is not None and self._extracted[0] == self._draft_key():
+            self._hand_over(self._extracted[1])
+            return
+        self._job = self._host.extract(ExtractRequest(audio, rate, transcript or None, mode == MODE_XVECTOR))
         self.save_status.setText(f"Extracting “{name}”…")
+
+    def _draft_key(self) -> tuple:
+        """What an extraction depends on: the audio, its rate, the transcript and the mode."""
+        assert self._pending is not None
+        _, _, mode, transcript, audio, rate, _ = self._pending
+        return (hashlib.blake2b(audio.tobytes(), digest_size=16).digest(), rate, transcript, mode)
 
     @property
     def busy(self) -> bool:
-        return self._job is not None
+        """Extracting, or waiting for the library to keep the voice."""
+        return self._job is not None or self._saving
 
     def _end_job(self) -> None:
         self._job = None
+        self._saving = False
         self.save_button.setEnabled(True)
         self.progress.hide()
 
     def _on_prompt_ready(self, job: int, items: list) -> None:
         if job != self._job:
             return
-        self._end_job()
-        name, language, mode, transcript, audio, rate, tags = self._pending
-        voice = NewVoice(
-            id=uuid.uuid4().hex,
-            name=name,
-            language=language,
-            mode=mode,
-            transcript=transcript,
-            reference_audio=audio,
-            sample_rate=rate,
-            prompt_items=list(items),
-            tags=tags,
-        )
-        self.reset()
-        self.save_status.setText("")
-        self.banner.show_message("success", f"Saved “{name}”.", "It is now the default voice of the script.")
-        self.voice_created.emit(voice)
+        self._job = None
+        self._extracted = (self._draft_key(), list(items))
+        self._hand_over(list(items))
 
-    def _on_failed(self, job: int, message: str, hint: str) -> None:
-        if job != self._job:
-            return
+    def _hand_over(self, items: list[Any]) -> None:
+        assert self._pending is not None
+        name, language, mode, transcript, audio, rate, tags = self._pending
+        self._saving = True
+        self.save_status.setText(f"Saving “{name}” in the library…")
+        self.voice_created.emit(
+            NewVoice(
+                name=name,
+                language=language,
+                mode=mode,
+                transcript=transcript,
+                reference_audio=audio,
+                sample_rate=rate,
+                prompt_items=items,
+                tags=tags,
+            )
+        )
+
+    def voice_saved(self, name: str) -> None:
+        """The library kept the voice: empty the form for the next one."""
+        self._end_job()
+        self._extracted = None
+        self.reset()
+        self.banner.show_message("success", f"Saved “{name}”.", "It is now the default voice of the script.")
+
+    def save_failed(self, message: str, hint: str) -> None:
+        """Extraction or keeping the voice failed: say why; the recording and text stay."""
         self._end_job()
         self.save_status.setText("")
         kept = "Your recording and text are kept."
         self.banner.show_message("error", message, f"{hint} {kept}" if hint else kept)
+
+    def _on_failed(self, job: int, message: str, hint: str) -> None:
+        if job == self._job:
+            self.save_failed(message, hint)
 
     def _on_finished(self, job: int, cancelled: bool) -> None:
         if job == self._job:  # finished without prompt_ready: cancelled (e.g. at shutdown)

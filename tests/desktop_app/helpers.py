@@ -7,8 +7,20 @@ from PySide6.QtCore import Qt
 from .conftest import TIMEOUT_MS
 
 
+def save_in_editor(qtbot, window):
+    """Click Save in the voice editor; returns (the NewVoice it made, the library's Voice)."""
+    editor = window.voice_editor
+    with qtbot.waitSignal(window.library_jobs.added, timeout=TIMEOUT_MS) as added:
+        with qtbot.waitSignal(editor.voice_created, timeout=TIMEOUT_MS) as created:
+            qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    [voice] = added.args[1]
+    qtbot.waitUntil(lambda: not window.host.pending(), timeout=TIMEOUT_MS)  # its job has ended
+    return created.args[0], voice
+
+
 def add_voice_from_file(qtbot, window, path, name, transcript=None):
-    """Open ``path`` in the voice editor and save it (ICL with ``transcript``, else x-vector)."""
+    """Open ``path`` in the voice editor and save it in the library (ICL with ``transcript``,
+    else x-vector); returns the library's :class:`engine.library.Voice`."""
     editor = window.voice_editor
     window.show_voice_editor()
     assert editor.load_file(path)
@@ -18,9 +30,7 @@ def add_voice_from_file(qtbot, window, path, name, transcript=None):
         editor.transcript.setPlainText(transcript)
     else:
         editor.mode_xvector.setChecked(True)
-    with qtbot.waitSignal(editor.voice_created, timeout=TIMEOUT_MS) as created:
-        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
-    return created.args[0]
+    return save_in_editor(qtbot, window)[1]
 
 
 def render_script(qtbot, window, text):

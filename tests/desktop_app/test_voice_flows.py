@@ -1,4 +1,4 @@
-"""New voices: from a file and from the microphone, up to extraction and the emitted voice."""
+"""New voices: from a file and from the microphone, through extraction, into the library."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from desktop_app.voices import MODE_ICL, MODE_XVECTOR
 from ..conftest import SPEECH_TEXT
 from . import sound_server
 from .conftest import TIMEOUT_MS
-from .helpers import add_voice_from_file
+from .helpers import add_voice_from_file, save_in_editor
 
 
-def test_add_voice_from_file(qtbot, make_window, studio_settings, speech_file, speech):
+def test_add_voice_from_file_survives_a_restart(qtbot, make_window, studio_settings, speech_file, speech):
     window = make_window(studio_settings)
     editor = window.voice_editor
     window.show_voice_editor()
@@ -28,20 +28,65 @@ def test_add_voice_from_file(qtbot, make_window, studio_settings, speech_file, s
     editor.name.setText("Alice")
     editor.tags.setText("warm, narrator")
     editor.transcript.setPlainText(SPEECH_TEXT)
-    with qtbot.waitSignal(editor.voice_created, timeout=TIMEOUT_MS) as created:
-        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
-    voice = created.args[0]
-    assert voice.name == "Alice" and voice.mode == MODE_ICL and voice.language == "english"
-    assert voice.tags == ("warm", "narrator") and voice.transcript == SPEECH_TEXT
+    new, voice = save_in_editor(qtbot, window)
+    assert new.name == "Alice" and new.mode == MODE_ICL and new.language == "english"
+    assert new.tags == ("warm", "narrator") and new.transcript == SPEECH_TEXT
     audio, rate = speech
-    assert voice.sample_rate == rate
-    assert abs(len(voice.reference_audio) - (len(audio) - int(0.2 * rate))) <= 1
-    [item] = voice.prompt_items
+    assert new.sample_rate == rate
+    assert abs(len(new.reference_audio) - (len(audio) - int(0.2 * rate))) <= 1
+    [item] = new.prompt_items
     assert item.icl_mode and item.ref_text == SPEECH_TEXT
+    # Kept in the library, with the trimmed reference, for this model; listed and selected.
+    assert (voice.name, voice.mode, voice.language, voice.tags) == (
+        "Alice",
+        "icl",
+        "english",
+        ("narrator", "warm"),
+    )
+    assert voice.transcript == SPEECH_TEXT and voice.duration_s == pytest.approx(
+        len(audio) / rate - 0.2, abs=0.01
+    )
+    assert voice.signatures == (window.host.state.signature,)
+    panel = window.voices_panel
+    assert panel.current_voice().id == voice.id and panel.stack.currentWidget() is panel.list
     # The voice is now offered to the script, as its default.
     assert window.voice_catalog.voice(voice.id).name == "Alice"
     assert window.script_panel.model.default_voice_id == voice.id
     assert editor.banner.kind == "success" and not editor.has_audio()  # ready for the next voice
+    window.close()
+
+    again = make_window(studio_settings, wait_ready=False)  # a restart on the same TIMBRE_HOME
+    assert [v.name for v in again.voice_catalog.voices()] == ["Alice"]
+    assert again.voices_panel.list.model().rowCount() == 1
+    reference, reference_rate = again.library.reference_audio(voice.id)
+    assert reference_rate == rate and len(reference) == pytest.approx(len(audio) - 0.2 * rate, abs=1)
+
+
+def test_name_clash_keeps_the_recording_and_the_extraction(qtbot, make_window, studio_settings, speech_file):
+    window = make_window(studio_settings)
+    add_voice_from_file(qtbot, window, speech_file, "Alice")
+    editor = window.voice_editor
+    assert editor.load_file(speech_file)
+    editor.name.setText("alice")
+    editor.mode_xvector.setChecked(True)
+    editor.save()  # refused at once: nothing is extracted for a name that cannot be kept
+    assert (
+        editor.banner.kind == "warning" and "already a voice called “Alice”" in editor.banner.message.text()
+    )
+    assert not editor.busy and editor.has_audio()
+    # The library has the last word (another window may take the name meanwhile).
+    editor.name_problem = None
+    starts = []
+    window.host.job_started.connect(starts.append)
+    with qtbot.waitSignal(window.library_jobs.failed, timeout=TIMEOUT_MS):
+        editor.save()
+    qtbot.waitUntil(lambda: not editor.busy, timeout=TIMEOUT_MS)
+    assert editor.banner.kind == "error" and "already a voice called 'Alice'" in editor.banner.message.text()
+    assert "kept" in editor.banner.hint.text() and editor.has_audio() and editor.name.text() == "alice"
+    assert len(starts) == 2  # extracted, then refused by the library
+    editor.name.setText("Alice (close)")
+    new, voice = save_in_editor(qtbot, window)
+    assert voice.name == "Alice (close)" and len(starts) == 3  # the extraction was reused
 
 
 def test_voice_editor_refuses_what_cannot_work(qtbot, make_window, studio_settings, speech_file, tmp_path):
@@ -60,9 +105,8 @@ def test_voice_editor_refuses_what_cannot_work(qtbot, make_window, studio_settin
     assert not editor.busy and editor.has_audio()
     # x-vector needs no transcript.
     editor.mode_xvector.setChecked(True)
-    with qtbot.waitSignal(editor.voice_created, timeout=TIMEOUT_MS) as created:
-        editor.save()
-    assert created.args[0].mode == MODE_XVECTOR and created.args[0].transcript == ""
+    new, voice = save_in_editor(qtbot, window)
+    assert new.mode == MODE_XVECTOR and new.transcript == "" and voice.mode == MODE_XVECTOR
 
 
 def test_extraction_error_keeps_the_recording(qtbot, make_window, studio_settings, speech_file, tmp_path):
@@ -105,11 +149,10 @@ def test_record_voice_from_microphone(qtbot, make_window, studio_settings, sound
     qtbot.mouseClick(recorder.use_sentence, Qt.MouseButton.LeftButton)
     assert editor.transcript.toPlainText() == recorder.sentence.text()
     editor.name.setText("Tone")
-    with qtbot.waitSignal(editor.voice_created, timeout=TIMEOUT_MS) as created:
-        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
-    voice = created.args[0]
+    _, voice = save_in_editor(qtbot, window)
     assert voice.mode == MODE_ICL and voice.transcript.startswith("The morning light")
-    levels = frame_levels_dbfs(voice.reference_audio, voice.sample_rate)  # 20 ms frames
+    audio, rate = window.library.reference_audio(voice.id)
+    levels = frame_levels_dbfs(audio, rate)  # 20 ms frames
     assert np.sum(levels > -12.0) * 0.02 > 2.5  # the 3 s tone (RMS -9 dBFS) is in the voice
 
 
@@ -129,4 +172,5 @@ def test_second_voice_from_other_speech(qtbot, make_window, studio_settings, spe
     add_voice_from_file(qtbot, window, speech_file, "Alice", SPEECH_TEXT)
     bob = add_voice_from_file(qtbot, window, speech_file, "Bob")
     assert [v.name for v in window.voice_catalog.voices()] == ["Alice", "Bob"]
+    assert [window.voices_panel.proxy.index(r, 0).data() for r in range(2)] == ["Alice", "Bob"]
     assert window.script_panel.model.default_voice_id == bob.id  # the newest voice is selected
