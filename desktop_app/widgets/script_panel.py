@@ -1,14 +1,14 @@
 """The script: write lines, give each a voice and a language, render them all as one batch.
 
-Each line's state (waiting, rendering with the seconds made so far, done, cancelled, failed)
-shows in the lines table; the bar below sums them up. Cancel stops the job within one decode
-step; the takes that finished before it stay.
+Every line goes through the script parser ``timbre-cli`` uses: ``[pause 0.8s]`` markup is
+coloured in the editor, a bad one underlined at its column, and the lines table marks each line
+valid or not. Each line's state (waiting, rendering with the seconds made so far, done,
+cancelled, failed) shows in the table; the bar below sums them up. With "Listen while
+rendering" on, the lines play in order as their audio arrives. Cancel stops the job within one
+decode step; the takes that finished before it stay.
 """
 
 from __future__ import annotations
-
-import re
-from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine_host import EngineHost, GenerateRequest, JobProgress, LineRequest, ModelPhase
+from ..engine_host import EngineHost, GenerateRequest, LineRequest, ModelPhase
 from ..icons import icon
 from ..languages import LANGUAGES, language_label
 from ..models.script_model import (
@@ -35,35 +35,19 @@ from ..models.script_model import (
     COL_STATUS,
     COL_TEXT,
     COL_VOICE,
-    LineStatus,
     ScriptLine,
     ScriptModel,
 )
-from ..settings import FRAMES_PER_SECOND, LineChoice, SamplingSettings, ScriptState
+from ..render_preview import RenderPreview
+from ..script_lines import ParsedLine, parse_lines
+from ..settings import LineChoice, SamplingSettings, ScriptState
 from ..takes_store import TakeRecord
 from ..voices import VOICE_ID_ROLE, VoiceCatalog
 from .banner import Banner
+from .render_tracker import RenderTracker
 from .sampling_controls import MAX_SEED, SamplingControls
 from .script_delegates import ChoiceDelegate, StatusDelegate
-
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-
-
-def expected_frames(text: str, max_frames: int) -> int:
-    """A rough length guess for the progress bar: ~2.6 words/s, or ~4.5 CJK characters/s."""
-    cjk = len(_CJK.findall(text))
-    words = len(_CJK.sub(" ", text).split())
-    seconds = max(1.0, words / 2.6 + cjk / 4.5) * 1.15
-    return max(2, min(max_frames, round(seconds * FRAMES_PER_SECOND)))
-
-
-@dataclass
-class _Job:
-    lines: list[ScriptLine | None]  # None: a regenerated take, not tied to a script row
-    expected: list[int]
-    done: set[int] = field(default_factory=set)
-    progress: dict[int, float] = field(default_factory=dict)
-    label: str = ""
+from .script_highlighter import ScriptHighlighter
 
 
 class ScriptPanel(QWidget):
@@ -72,11 +56,17 @@ class ScriptPanel(QWidget):
     default_voice_changed = Signal(str)
     busy_changed = Signal(bool)
 
-    def __init__(self, host: EngineHost, catalog: VoiceCatalog, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        host: EngineHost,
+        catalog: VoiceCatalog,
+        preview: RenderPreview | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self._host, self._catalog = host, catalog
-        self._jobs: dict[int, _Job] = {}
+        self._host, self._catalog, self.preview = host, catalog, preview
         self.model = ScriptModel(catalog, self)
+        self.tracker = RenderTracker(host, self.model, self)
 
         self.banner = Banner()
         self.voice = QComboBox()
@@ -105,6 +95,7 @@ class ScriptPanel(QWidget):
         self._sync.setInterval(120)  # follow typing in small batches
         self._sync.timeout.connect(self.sync_lines)
         self.editor.textChanged.connect(self._sync.start)
+        self.highlighter = ScriptHighlighter(self.editor.document())
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -139,6 +130,13 @@ class ScriptPanel(QWidget):
         self.cancel_button.setToolTip("Stop rendering; finished takes are kept")
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
+        self.listen = QPushButton("Listen while rendering")
+        self.listen.setCheckable(True)
+        self.listen.setIcon(icon("play"))
+        self.listen.setToolTip("Play the lines in order as they render, from the first frames on")
+        self.listen.setVisible(preview is not None)
+        if preview is not None:
+            preview.failed.connect(lambda m, h: self.banner.show_message("warning", m, h))
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
@@ -146,11 +144,9 @@ class ScriptPanel(QWidget):
         self.progress_label.setObjectName("muted")
         self._build_layout()
 
-        host.job_started.connect(self._on_started)
-        host.job_progress.connect(self._on_progress)
-        host.take_ready.connect(self._on_take)
-        host.job_finished.connect(self._on_finished)
-        host.job_failed.connect(self._on_failed)
+        self.tracker.busy_changed.connect(self._busy_changed)
+        self.tracker.progress_changed.connect(self._progress_changed)
+        self.tracker.problem.connect(self.banner.show_message)
         self.model.defaults_changed.connect(self._sync_voice_combo)
         catalog.list_model().rowsInserted.connect(self._voices_added)
 
@@ -168,7 +164,10 @@ class ScriptPanel(QWidget):
         lines_box = QWidget()
         lines_layout = QVBoxLayout(lines_box)
         lines_layout.setContentsMargins(0, 0, 0, 0)
-        hint = QLabel("Lines: double-click a voice or language to give a line its own.")
+        hint = QLabel(
+            "Lines: double-click a voice or language to give a line its own. "
+            "[pause 0.8s] inserts exact silence."
+        )
         hint.setObjectName("hint")
         lines_layout.addWidget(hint)
         lines_layout.addWidget(self.table)
@@ -183,6 +182,7 @@ class ScriptPanel(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.generate_button)
         actions.addWidget(self.cancel_button)
+        actions.addWidget(self.listen)
         actions.addWidget(self.progress, 1)
         actions.addWidget(self.progress_label)
         layout = QVBoxLayout(self)
@@ -194,13 +194,17 @@ class ScriptPanel(QWidget):
         layout.addLayout(actions)
 
     # ----- script text and defaults -----------------------------------------------------------
+    def parsed_lines(self) -> list[ParsedLine]:
+        """The lines to render, as the script parser reads the editor (valid or not)."""
+        return parse_lines(self.editor.toPlainText())
+
     def texts(self) -> list[str]:
-        return [t.strip() for t in self.editor.toPlainText().splitlines() if t.strip()]
+        return [line.text for line in self.parsed_lines()]
 
     def sync_lines(self) -> None:
         """Bring the lines table in line with the editor now (it otherwise follows shortly after)."""
         self._sync.stop()
-        self.model.set_texts(self.texts())
+        self.model.set_lines(self.parsed_lines())
 
     def set_script(self, text: str) -> None:
         self.editor.setPlainText(text)
@@ -239,6 +243,7 @@ class ScriptPanel(QWidget):
             sampling=self.sampling.sampling(),
             seed=self.sampling.seed.value(),
             seed_locked=self.sampling.lock.isChecked(),
+            preview=self.listen.isChecked(),
         )
 
     def restore(self, state: ScriptState) -> None:
@@ -249,11 +254,12 @@ class ScriptPanel(QWidget):
         self.sampling.set_sampling(state.sampling)
         self.sampling.seed.setValue(state.seed)
         self.sampling.lock.setChecked(state.seed_locked)
+        self.listen.setChecked(state.preview)
 
     # ----- generate ----------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return bool(self._jobs)
+        return self.tracker.busy
 
     def _model_problem(self) -> tuple[str, str] | None:
         state = self._host.state
@@ -280,7 +286,7 @@ class ScriptPanel(QWidget):
     def generate(self) -> int | None:
         """Send the whole script as one batch job; returns its job id (None when it cannot start)."""
         self.sync_lines()
-        if any(job.lines and job.lines[0] is not None for job in self._jobs.values()):
+        if self.tracker.script_running:
             return None  # one script render at a time; Cancel first
         lines = self.model.lines()
         if not lines:
@@ -289,6 +295,13 @@ class ScriptPanel(QWidget):
             )
             return None
         problem = self._model_problem()
+        bad = [line.parsed for line in lines if not line.valid and line.parsed is not None]
+        if bad and problem is None:
+            more = f" ({len(bad) - 1} more line{'s' if len(bad) > 2 else ''} too)" if len(bad) > 1 else ""
+            problem = (
+                f"{bad[0].describe_error()}{more}",
+                bad[0].hint or "Fix the line, then Generate again.",
+            )
         requests = []
         for row, line in enumerate(lines):
             req = self._line_request(row, line)
@@ -304,7 +317,7 @@ class ScriptPanel(QWidget):
         seed = self.sampling.seed_for_next_job()
         # Line i gets seed + i: short, readable seeds, each line its own randomness.
         seeds = tuple((seed + i) % (MAX_SEED + 1) for i in range(len(requests)))
-        request = GenerateRequest(tuple(requests), sampling.engine_kwargs(), seeds)
+        request = GenerateRequest(tuple(requests), sampling.engine_kwargs(), seeds, self._previewing())
         label = f"{len(lines)} line{'s' if len(lines) != 1 else ''}"
         return self._submit(request, list(lines), label)
 
@@ -315,109 +328,40 @@ class ScriptPanel(QWidget):
         problem = self._model_problem()
         if problem is None and (voice is None or ref is None):
             problem = (
-                f"The voice “{record.voice_name}” is not available in this session.",
-                "Make the voice again in the New voice tab, then regenerate.",
+                f"The voice “{record.voice_name}” is no longer in the library.",
+                "Restore it from the trash (Voices, ⋯ menu, Trash), or render the line again in "
+                "another voice from the script.",
             )
         if problem:
             self.banner.show_message("error", *problem)
             return None
         settings = dict(record.settings) or SamplingSettings().engine_kwargs()
         line = LineRequest(record.text, record.language, voice.id, voice.name, ref, record.line_number)
-        request = GenerateRequest((line,), settings, self.sampling.randomize())
+        request = GenerateRequest((line,), settings, self.sampling.randomize(), self._previewing())
         return self._submit(request, [None], f"line {record.line_number} again")
 
+    def _previewing(self) -> bool:
+        return self.preview is not None and self.listen.isChecked()
+
+    def _previewing(self) -> bool:
+        return self.preview is not None and self.listen.isChecked()
+
     def _submit(self, request: GenerateRequest, lines: list[ScriptLine | None], label: str) -> int:
-        max_frames = int(request.sampling.get("max_new_tokens", 2048))
-        job = self._host.generate(request)
-        self._jobs[job] = _Job(
-            lines, [expected_frames(r.text, max_frames) for r in request.lines], label=label
-        )
-        for line in lines:
-            if line is not None:
-                self.model.set_status(line, LineStatus.QUEUED)
-        self._update_controls()
-        self.progress_label.setText(f"Waiting to render {label}…")
+        job = self.tracker.submit(request, lines, label)
+        if request.preview and self.preview is not None:
+            self.preview.follow(job, len(request.lines), self._host.state.sample_rate or 24000)
         return job
 
     def cancel(self) -> None:
         """Stop every render this panel started; finished takes are kept."""
-        for job in self._jobs:
-            self._host.cancel(job)
-        if self._jobs:
-            self.progress_label.setText("Cancelling…")
+        self.tracker.cancel()
 
-    def _update_controls(self) -> None:
-        script_running = any(job.lines and job.lines[0] is not None for job in self._jobs.values())
-        self.generate_button.setEnabled(not script_running)
-        self.cancel_button.setEnabled(bool(self._jobs))
-        self.busy_changed.emit(bool(self._jobs))
+    def _busy_changed(self, busy: bool) -> None:
+        self.generate_button.setEnabled(not self.tracker.script_running)
+        self.cancel_button.setEnabled(busy)
+        self.busy_changed.emit(busy)
 
-    # ----- job events ---------------------------------------------------------------------------
-    def _overall(self, job: _Job) -> None:
-        n = len(job.expected)
-        total = sum(1.0 if i in job.done else job.progress.get(i, 0.0) for i in range(n))
-        self.progress.setValue(int(1000 * total / n))
-        self.progress_label.setText(f"Rendering {job.label}: {len(job.done)} of {n} done")
-
-    def _on_started(self, job_id: int) -> None:
-        job = self._jobs.get(job_id)
-        if job is None:
-            return
-        for line in job.lines:
-            if line is not None:
-                self.model.set_status(line, LineStatus.RENDERING, 0.0, "Rendering")
-        self._overall(job)
-
-    def _on_progress(self, job_id: int, progress: JobProgress) -> None:
-        job = self._jobs.get(job_id)
-        if job is None:
-            return
-        for i in progress.running:
-            job.progress[i] = min(0.95, progress.frames / job.expected[i])
-            line = job.lines[i]
-            if line is not None:
-                seconds = progress.frames / FRAMES_PER_SECOND
-                self.model.set_status(
-                    line, LineStatus.RENDERING, job.progress[i], f"Rendering · {seconds:.1f} s"
-                )
-        self._overall(job)
-
-    def _on_take(self, job_id: int, index: int, take) -> None:
-        job = self._jobs.get(job_id)
-        if job is None:
-            return
-        job.done.add(index)
-        line = job.lines[index]
-        if line is not None:
-            cut = "" if take.complete else " · cut off"
-            self.model.set_status(line, LineStatus.DONE, None, f"Done · {take.duration_s:.1f} s{cut}")
-        self._overall(job)
-
-    def _end(self, job_id: int, status: LineStatus, detail: str) -> _Job | None:
-        job = self._jobs.pop(job_id, None)
-        if job is None:
-            return None
-        for i, line in enumerate(job.lines):
-            if line is not None and i not in job.done:
-                self.model.set_status(line, status, None, detail)
-        self._update_controls()
-        return job
-
-    def _on_finished(self, job_id: int, cancelled: bool) -> None:
-        job = self._end(job_id, LineStatus.CANCELLED, "Cancelled before it finished")
-        if job is None:
-            return
-        n, done = len(job.expected), len(job.done)
-        if cancelled:
-            kept = f"; {done} finished take{'s' if done != 1 else ''} kept" if done else ""
-            self.progress_label.setText(f"Cancelled{kept}.")
-        else:
-            self.progress.setValue(1000)
-            self.progress_label.setText(f"Done: {n} take{'s' if n != 1 else ''}.")
-
-    def _on_failed(self, job_id: int, message: str, hint: str) -> None:
-        job = self._end(job_id, LineStatus.FAILED, message)
-        if job is None:
-            return
-        self.progress_label.setText("Stopped by an error.")
-        self.banner.show_message("error", message, hint)
+    def _progress_changed(self, permille: int, text: str) -> None:
+        if permille >= 0:
+            self.progress.setValue(permille)
+        self.progress_label.setText(text)

@@ -112,7 +112,7 @@ def test_play_a_take_is_heard(qtbot, two_voices, sound, tmp_path):
     takes.tree.setFocus()
     with qtbot.waitSignal(window.player.state_changed, timeout=TIMEOUT_MS, check_params_cb=lambda p: not p):
         qtbot.keyClick(takes.tree, Qt.Key.Key_Space)  # Space plays
-        assert takes.play_button.text() == "Stop"
+        assert takes.play_button.text() == "Stop", takes.banner.message.text()
     monitor.stop()
     heard, rate = sf.read(str(tmp_path / "heard.wav"), dtype="float32")
     played = takes.model.store.load_audio(record)
@@ -160,7 +160,7 @@ def test_regenerate_favorite_delete(qtbot, two_voices, monkeypatch):
     assert not window.store.audio_path(records[1]).exists()
 
 
-def test_restart_keeps_script_and_takes(qtbot, make_window, two_voices):
+def test_restart_keeps_voices_script_and_takes(qtbot, make_window, two_voices):
     window, alice, bob = two_voices
     render_script(qtbot, window, SCRIPT)
     window.script_panel.model.setData(window.script_panel.model.index(1, COL_LANGUAGE), "french")
@@ -180,9 +180,13 @@ def test_restart_keeps_script_and_takes(qtbot, make_window, two_voices):
     assert after == before
     record = again.takes_panel.model.all_records()[0]
     assert len(again.store.load_audio(record)) == pytest.approx(record.duration_s * 24000, abs=1)
-    # The voices were made in the last session; lines say so instead of failing later.
-    assert panel.model.data(panel.model.index(0, COL_VOICE)) == "Missing voice"
-    assert panel.generate() is None and "not available" in panel.banner.message.text()
+    # The voices live in the library: the list, the script's lines and a new render find them.
+    assert [v.name for v in again.voice_catalog.voices()] == ["Alice", "Bob"]
+    assert again.voices_panel.stack.currentWidget() is again.voices_panel.list
+    assert panel.model.default_voice_id == alice.id
+    assert panel.model.data(panel.model.index(0, COL_VOICE)) == "Alice"
+    render_script(qtbot, again, "Back again.")
+    assert again.takes_panel.model.all_records()[-1].voice_name == "Alice"
 
 
 def test_generate_explains_missing_model_and_voice(qtbot, make_window, studio_settings, tmp_path):
