@@ -3,15 +3,16 @@
 Keeping a new voice writes its prompt with safetensors' torch API, and an official ``.pt`` voice
 file is read with ``torch.load``: both run as engine-host jobs, so torch stays off the GUI
 thread. A ``.timbre`` bundle needs no torch and imports at once. Whatever the route, results
-arrive as ``added(job, voices)`` or ``failed(job, message, hint)`` after the library model has
-been refreshed, so a listener can select the new voices straight away.
+arrive as ``added(job, voices)`` or ``failed(job, message, hint)``, after the call returned the
+job's id and after the library model has been refreshed, so a listener can select the new
+voices straight away.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.errors import TimbreError
 from engine.library import BUNDLE_SUFFIX
@@ -82,10 +83,11 @@ class LibraryJobs(QObject):
         try:
             voices = self._model.library.import_bundle(path)
         except TimbreError as e:
-            self.failed.emit(job, e.message, e.hint or "")
+            message, hint = e.message, e.hint or ""
+            QTimer.singleShot(0, lambda: self.failed.emit(job, message, hint))
         else:
             self._model.refresh()
-            self.added.emit(job, voices)
+            QTimer.singleShot(0, lambda: self.added.emit(job, voices))
         return job
 
     def _on_added(self, job: int, voices: list) -> None:

@@ -10,6 +10,7 @@ the trash.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
@@ -45,6 +46,17 @@ from .banner import Banner
 from .library_actions import LibraryActions
 from .library_delegate import LibraryDelegate
 
+
+@dataclass
+class _ImportBatch:
+    """The files of one drop (or one Import…) and how their imports ended."""
+
+    pending: set[int] = field(default_factory=set)
+    voices: list[Voice] = field(default_factory=list)
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (file, message, hint)
+    skipped: list[str] = field(default_factory=list)  # neither audio nor voices
+
+
 ALL_TAGS = "All tags"
 SORTS = (("name", "Name"), ("last_used", "Recently used"), ("created", "Newest first"))
 EMPTY_TEXT = (
@@ -73,10 +85,17 @@ class LibraryPanel(QWidget):
         self.setObjectName("libraryPanel")
         self.setAcceptDrops(True)
         self.model, self.jobs, self._player, self._settings = model, jobs, player, settings
-        self._imports: set[int] = set()
+        self._imports: dict[int, str] = {}  # import job -> file name
+        self._batch = _ImportBatch()
         self._playing_id: str | None = None
         self.proxy = VoiceFilterModel(self)
         self.proxy.setSourceModel(model)
+        # Rows leaving (trash, filters) move the current row; that is not the creator choosing a
+        # voice, so it must not change the script's default. Connected before the view's own
+        # selection model, so the flag is up when it moves the current row.
+        self._rows_leaving = False
+        self.proxy.rowsAboutToBeRemoved.connect(lambda *_: setattr(self, "_rows_leaving", True))
+        self.proxy.rowsRemoved.connect(lambda *_: setattr(self, "_rows_leaving", False))
 
         self.banner = Banner()
         self.count = QLabel()
@@ -286,7 +305,7 @@ class LibraryPanel(QWidget):
         return voices or ([current] if current else [])
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
+        if current.isValid() and not self._rows_leaving:
             self.voice_selected.emit(current.data(VOICE_ID_ROLE))
         self.listen.setEnabled(current.isValid())
 
@@ -365,35 +384,60 @@ class LibraryPanel(QWidget):
         self.import_files(paths)
 
     def import_files(self, paths: list[str]) -> None:
-        """Audio starts a new voice (the first file); bundles and .pt files are imported."""
+        """Audio starts a new voice (the first file); bundles and .pt files are imported.
+
+        One banner sums up a drop of many files once every import has ended.
+        """
         audio = [p for p in paths if file_kind(p) == "audio"]
-        voices = [p for p in paths if file_kind(p) in ("bundle", "official")]
-        unknown = [Path(p).name for p in paths if not file_kind(p)]
-        if unknown:
-            self.banner.show_message(
-                "error",
-                f"Timbre cannot use {', '.join(unknown)}.",
-                "Drop an audio file (WAV, FLAC, OGG, MP3…) to make a voice, or .timbre / .pt voice "
-                "files to import them.",
-            )
-        for path in voices:
-            self._imports.add(self.jobs.import_file(path))
+        batch = _ImportBatch(skipped=[Path(p).name for p in paths if not file_kind(p)])
+        for path in paths:
+            if file_kind(path) in ("bundle", "official"):
+                job = self.jobs.import_file(path)
+                self._imports[job] = Path(path).name
+                batch.pending.add(job)
+        self._batch = batch
         if audio:
             self.audio_file_dropped.emit(audio[0])
+        if not batch.pending and batch.skipped:
+            self._report(batch)
 
     def _on_added(self, job: int, voices: list) -> None:
         if voices:
             self.select(voices[0].id)
-        if job in self._imports:
-            self._imports.discard(job)
-            names = ", ".join(f"“{v.name}”" for v in voices[:4]) + (" …" if len(voices) > 4 else "")
-            n = len(voices)
-            self.banner.show_message("success", f"Imported {n} voice{'s' if n != 1 else ''}: {names}.")
+        if self._imports.pop(job, None) is not None and job in self._batch.pending:
+            self._batch.pending.discard(job)
+            self._batch.voices += voices
+            if not self._batch.pending:
+                self._report(self._batch)
 
     def _on_import_failed(self, job: int, message: str, hint: str) -> None:
-        if job in self._imports:
-            self._imports.discard(job)
-            self.banner.show_message("error", message, hint)
+        name = self._imports.pop(job, None)
+        if name is not None and job in self._batch.pending:
+            self._batch.pending.discard(job)
+            self._batch.errors.append((name, message, hint))
+            if not self._batch.pending:
+                self._report(self._batch)
+
+    def _report(self, batch: _ImportBatch) -> None:
+        notes = [f"{name}: {message}" for name, message, _ in batch.errors]
+        if batch.skipped:
+            notes.append(
+                f"Skipped {', '.join(batch.skipped)}: Timbre makes voices from audio files (WAV, "
+                "FLAC, OGG, MP3…) and imports .timbre bundles and official .pt voice files."
+            )
+        if batch.voices:
+            n = len(batch.voices)
+            names = ", ".join(f"“{v.name}”" for v in batch.voices[:4]) + (" …" if n > 4 else "")
+            self.banner.show_message(
+                "success", f"Imported {n} voice{'s' if n != 1 else ''}: {names}.", " ".join(notes)
+            )
+        elif len(batch.errors) == 1 and not batch.skipped:
+            name, message, hint = batch.errors[0]
+            self.banner.show_message("error", f"{name} could not be imported: {message}", hint)
+        elif batch.errors:
+            self.banner.show_message("error", "Nothing could be imported.", " ".join(notes))
+        else:
+            self.banner.show_message("error", f"Timbre cannot use {', '.join(batch.skipped)}.", notes[-1])
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []

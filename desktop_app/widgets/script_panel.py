@@ -71,11 +71,13 @@ class ScriptPanel(QWidget):
         self.banner = Banner()
         self.voice = QComboBox()
         self.voice.setModel(catalog.list_model())
-        self.voice.setPlaceholderText("No voices yet")
+        self.voice.setPlaceholderText("Choose a voice")
         self.voice.setMinimumContentsLength(14)
         self.voice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.voice.setToolTip("The voice of every line that has none of its own")
-        self.voice.currentIndexChanged.connect(self._voice_picked)
+        # Only the creator's pick changes the default: a voice leaving the list must not quietly
+        # hand its lines to whichever voice the combo box shows next.
+        self.voice.activated.connect(self._voice_picked)
         self.language = QComboBox()
         for code in LANGUAGES:
             self.language.addItem("Voice's language" if code == "auto" else language_label(code), code)
@@ -149,6 +151,7 @@ class ScriptPanel(QWidget):
         self.tracker.problem.connect(self.banner.show_message)
         self.model.defaults_changed.connect(self._sync_voice_combo)
         catalog.list_model().rowsInserted.connect(self._voices_added)
+        catalog.list_model().rowsRemoved.connect(self._sync_voice_combo)
 
     def _build_layout(self) -> None:
         title = QLabel("Script")
@@ -220,11 +223,12 @@ class ScriptPanel(QWidget):
         if row >= 0:
             self.set_default_voice(self.voice.itemData(row, VOICE_ID_ROLE))
 
-    def _sync_voice_combo(self) -> None:
+    def _sync_voice_combo(self, *_: object) -> None:
         for row in range(self.voice.count()):
             if self.voice.itemData(row, VOICE_ID_ROLE) == self.model.default_voice_id:
                 self.voice.setCurrentIndex(row)
                 return
+        self.voice.setCurrentIndex(-1)  # the default voice is gone (trash): say so, pick none
 
     def _voices_added(self, parent, first: int, last: int) -> None:
         if self.model.default_voice_id is None or self._catalog.voice(self.model.default_voice_id) is None:

@@ -61,3 +61,18 @@ def make_window(qtbot):
     for window in windows:
         window.close()
         assert not window.host.is_running(), "the engine thread outlived its window"
+
+
+@pytest.fixture(scope="session")
+def sibling_checkpoint(tmp_path_factory):
+    """A second tiny checkpoint with another model signature (size "tiny-b"): voices made with
+    the first one are extracted again for it."""
+    import json
+
+    from engine.random_checkpoint import write_random_checkpoint
+
+    folder = write_random_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-b", "tiny", seed=11)
+    config = json.loads((folder / "config.json").read_text())
+    config["tts_model_size"] = "tiny-b"
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder

@@ -1,4 +1,5 @@
-"""The Qt-free parts: settings on disk, quality advice, takes store and export names."""
+"""The Qt-free parts: settings on disk, quality advice, takes store and export names, script
+lines through the parser, and the per-line audio streams of a render."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import numpy as np
 import pytest
 
 from desktop_app.audio_quality import Severity, analyze
+from desktop_app.line_render import LineStreams, line_seeds
+from desktop_app.script_lines import parse_lines
 from desktop_app.settings import FRAMES_PER_SECOND, SamplingSettings, Settings, load_settings, save_settings
 from desktop_app.takes_store import TakeRecord, TakesStore, export_names, slug
+from engine.text import parse_script_text, plan_text
 
 
 def test_settings_round_trip_and_forgiving_load(timbre_home):
@@ -102,3 +106,49 @@ def test_takes_store_skips_entries_without_audio(tmp_path):
     assert TakesStore(tmp_path).get("t1").duration_s == pytest.approx(0.1)
     store.audio_path(record).unlink()
     assert TakesStore(tmp_path).records() == []
+
+
+SCRIPT = """# Episode 3
+Welcome back. [pause 0.5s] Let's begin.
+  A [pauze 1s] typo on this line.
+
+\\# This hash is spoken.
+[pause 1s]
+Fine again [pause 99s] or not.
+"""
+
+
+def test_script_lines_match_the_cli_parser_line_by_line():
+    lines = parse_lines(SCRIPT)
+    assert [(p.number, p.valid) for p in lines] == [(2, True), (3, False), (5, True), (6, False), (7, False)]
+    welcome, typo, hashed, only_pause, too_long = lines
+    assert welcome.text == "Welcome back. [pause 0.5s] Let's begin." and welcome.pauses == 1
+    assert welcome.parts == 2  # a pause always ends a chunk
+    assert typo.column == 5 and "Unknown markup [pauze 1s]" in typo.error and "pause" in typo.hint
+    assert typo.describe_error().startswith("Editor line 3, column 5: Unknown markup")
+    assert hashed.text == "# This hash is spoken."
+    assert "nothing to speak" in only_pause.error
+    assert too_long.column == 12 and "longest pause" in too_long.error
+    # The valid lines are exactly what timbre-cli renders once the bad ones are fixed.
+    fixed = SCRIPT.replace("pauze", "pause").replace("[pause 1s]\n", "").replace("99s", "2s")
+    assert [p.text for p in parse_lines(fixed)] == [ln.text for ln in parse_script_text(fixed)]
+    assert parse_lines("") == [] and parse_lines("# only a note\n\n") == []
+
+
+def test_line_streams_play_chunks_in_order_with_exact_pauses():
+    rate = 1000
+    plans = [plan_text("[pause 0.5s]One. [pause 0.25s] Two."), plan_text("Three.")]
+    streams = LineStreams(plans, rate)
+    a = np.ones(100, np.float32)
+    # Chunk 1 of line 0 arrives first: only the line's leading pause can be played yet.
+    out = streams.feed(0, 1, 2 * a, final=False)
+    assert [len(x) for x in out] == [500] and not out[0].any()
+    out = streams.feed(0, 0, a, final=False)
+    assert [len(x) for x in out] == [100]  # chunk 0 as it comes
+    out = streams.feed(0, 0, a, final=True)
+    assert [len(x) for x in out] == [100, 250, 100]  # rest of chunk 0, the pause, held chunk 1
+    assert not out[1].any() and np.all(out[2] == 2)
+    assert [len(x) for x in streams.feed(0, 1, 3 * a, final=True)] == [100]  # no trailing pause
+    assert [len(x) for x in streams.feed(1, 0, a, final=True)] == [100]
+    assert line_seeds((4, 9), 2) == [4, 9] and line_seeds(7, 3) == [7, 8, 9]
+    assert line_seeds(None, 2) == [None, None]

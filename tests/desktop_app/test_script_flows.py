@@ -212,3 +212,39 @@ def test_script_is_saved_while_typing(qtbot, make_window, studio_settings):
     window = make_window(studio_settings)
     window.script_panel.editor.setPlainText("Saved before any crash.")
     qtbot.waitUntil(lambda: load_settings().script.text == "Saved before any crash.", timeout=TIMEOUT_MS)
+
+
+def test_listen_while_rendering_is_heard_before_the_job_ends(qtbot, two_voices, sound, tmp_path):
+    window, alice, bob = two_voices
+    panel = window.script_panel
+    panel.sampling.max_length.setValue(300.0)  # long enough that only Cancel ends the long line
+    long_line = " ".join(["This line goes on and on, and it keeps going for a long while."] * 6)
+    panel.set_script(f"{long_line}\nA second line.")
+    events = []
+    window.host.chunk_ready.connect(lambda job, i, audio: events.append(("chunk", i, len(audio))))
+    window.host.take_ready.connect(lambda job, i, take: events.append(("take", i, 0)))
+    ended = []
+    window.host.job_finished.connect(lambda job, cancelled: ended.append(job))
+    monitor = sound_server.MonitorRecording(str(tmp_path / "heard.wav"))
+    qtbot.wait(500)  # the monitor recorder connects
+    panel.listen.setChecked(True)
+    job = window.generate()
+    assert job is not None and window.preview.job == job
+    # The player starts on the first pieces and keeps going while line 1 is still rendering.
+    qtbot.waitUntil(lambda: window.player.position_s > 1.0 or job in ended, timeout=TIMEOUT_MS)
+    assert job not in ended and window.player.owner is window.preview and window.player.streaming
+    assert not any(kind == "take" and i == 0 for kind, i, _ in events)  # line 1 is not finished
+    monitor.stop()  # what the sound card played so far, all before the job's end
+    assert job in window.host.pending()
+    heard, _ = sf.read(str(tmp_path / "heard.wav"), dtype="float32")
+    assert np.max(np.abs(heard)) > 0.05 and np.mean(np.abs(heard) > 0.01) > 0.2
+    first = next(n for kind, i, n in events if kind == "chunk" and i == 0)
+    assert first == 6 * 1920  # the first piece: 6 frames of 80 ms
+    window.script_panel.cancel()
+    qtbot.waitUntil(lambda: job in ended, timeout=TIMEOUT_MS)
+    assert panel.model.line(0).status is LineStatus.CANCELLED
+    # What arrived plays out (the stream is complete now); Space on a take would stop it.
+    assert window.preview.job is None and window.player.playing and not window.player.streaming
+    assert window.player.queued_s > window.player.position_s
+    window.preview.stop()
+    assert not window.player.playing
