@@ -23,8 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 SPEECH = "Hello, this is my voice. I read this sentence for Timbre, slowly and clearly."
 SCRIPT = (
+    "# Field Notes, episode 12\n"
     "Welcome back to Field Notes, the show about how things are made.\n"
-    "Today we visit a workshop that builds violins by hand.\n"
+    "Today we visit a workshop that builds violins by hand. [pause 0.6s] Listen.\n"
     "It takes about two hundred hours to finish one instrument.\n"
     "Let's hear from the maker herself.\n"
     "Thanks for having me. It all starts with a block of spruce."
@@ -115,22 +116,33 @@ def main() -> int:
     snap("new-voice")
 
     made = []
-    editor.voice_created.connect(made.append)
+    window.library_jobs.added.connect(lambda job, voices: made.extend(voices))
     editor.save()
     wait_for(lambda: len(made) == 1)
     editor.load_file(espeak("And this is the second voice of the show.", work / "guest.wav", "en-gb"))
     editor.name.setText("Clara (guest)")
+    editor.tags.setText("podcast, bright")
     editor.mode_xvector.setChecked(True)
     editor.save()
     wait_for(lambda: len(made) == 2)
     host_voice, guest = made
 
-    # The script mid-generation: lines waiting, rendering and done.
+    # A library with history: a favorite, tags, a voice made with another model (extracted again
+    # on first use) and an official demo voice of the 1.7B model (usable only with that model).
+    add_library_voices(window.library, work, speech, rate)
+    window.library.update(host_voice.id, favorite=True)
+    window.voice_catalog.refresh()
+    window.voices_panel.select(host_voice.id)
+
+    # The script, its lines parsed (the pause in the accent colour), before rendering.
     panel = window.script_panel
     window.tabs.setCurrentWidget(panel)
     panel.set_default_voice(host_voice.id)
     panel.set_script(SCRIPT)
     panel.model.setData(panel.model.index(4, 1), guest.id)
+    snap("library")
+
+    # The script mid-generation: lines waiting, rendering and done.
     takes_seen = []
     window.host.take_ready.connect(lambda job, i, take: takes_seen.append(i))
     progress = []
@@ -154,8 +166,42 @@ def main() -> int:
 
     apply_theme(app, "dark")
     snap("takes-dark")
+    apply_theme(app, "light")
+
+    # A markup typo: underlined where the parser stopped, the line marked, Generate refuses it.
+    panel.set_script(SCRIPT.replace("[pause 0.6s]", "[pauze 0.6s]"))
+    window.generate()
+    panel.table.selectRow(1)
+    snap("script-markup")
     window.close()
     return 0
+
+
+def add_library_voices(library, work: Path, speech, rate: int) -> None:
+    """Voices the studio did not make: one by another model, one from an official .pt file."""
+    import json
+
+    import torch
+
+    from engine import Qwen3TTSModel
+    from engine.random_checkpoint import write_random_checkpoint
+
+    other = write_random_checkpoint(work / "tiny-b", "tiny", seed=11)
+    config = json.loads((other / "config.json").read_text())
+    config["tts_model_size"] = "tiny-b"
+    (other / "config.json").write_text(json.dumps(config))
+    model = Qwen3TTSModel.from_pretrained(other, device="cpu")
+    library.add(
+        (speech, rate),
+        model=model,
+        name="Sam (narrator)",
+        mode="x_vector",
+        tags=["audiobook", "calm"],
+        language="english",
+    )
+    item = {"ref_spk_embedding": torch.randn(2048), "x_vector_only_mode": True}
+    torch.save({"items": [item]}, work / "demo.pt")
+    library.import_official(work / "demo.pt", name="Demo voice (1.7B)", tags=["official"])
 
 
 if __name__ == "__main__":

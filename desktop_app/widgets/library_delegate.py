@@ -22,10 +22,14 @@ from ..models.library_model import (
     READINESS_ROLE,
     TAGS_ROLE,
 )
+from ..theme import is_dark
 from ..voices import MODE_LABELS, MODE_XVECTOR, NEEDS_EXTRACTION, NEEDS_MODEL, VOICE_ID_ROLE
 
 STAR_COLOR = "#e0a100"
-BADGE_COLORS = {"icl": "#5a4fd6", MODE_XVECTOR: "#2a8c8c"}
+BADGE_COLORS = {  # (light theme, dark theme): readable on either background
+    "icl": ("#5a4fd6", "#a99ff7"),
+    MODE_XVECTOR: ("#22807f", "#5cc8c6"),
+}
 MARKERS = {NEEDS_EXTRACTION: ("regenerate", "#d99a1e"), NEEDS_MODEL: ("warning", "#d93d3d")}
 PAD, STAR = 8, 16
 
@@ -38,7 +42,8 @@ class LibraryDelegate(QStyledItemDelegate):
         self.playing: Callable[[], str | None] = lambda: None
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
-        return QSize(option.rect.width(), option.fontMetrics.height() * 2 + 16)
+        # The width follows the view (rows are elided, never scrolled sideways).
+        return QSize(120, option.fontMetrics.height() * 2 + 16)
 
     def _star_rect(self, rect: QRect, line: int) -> QRect:
         return QRect(rect.left() + PAD, rect.top() + 7 + (line - STAR) // 2, STAR, STAR)
@@ -47,13 +52,17 @@ class LibraryDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = option.palette
+        # Accent, not Highlight: the style sheet turns Highlight into a pale wash for tables.
+        accent = pal.color(QPalette.ColorRole.Accent)
         if option.state & QStyle.StateFlag.State_Selected:
-            tint = pal.color(QPalette.ColorRole.Highlight)
-            tint.setAlpha(60)  # a wash of the accent that reads on light and dark themes
+            tint = QColor(accent)
+            tint.setAlpha(46)  # a wash of the accent that reads on light and dark themes
             painter.fillRect(option.rect, tint)
+            bar = QRect(option.rect.left(), option.rect.top() + 4, 3, option.rect.height() - 8)
+            painter.fillRect(bar, accent)
         elif option.state & QStyle.StateFlag.State_MouseOver:
-            tint = pal.color(QPalette.ColorRole.Highlight)
-            tint.setAlpha(18)
+            tint = QColor(accent)
+            tint.setAlpha(16)
             painter.fillRect(option.rect, tint)
         fm = option.fontMetrics
         line = fm.height()
@@ -74,7 +83,8 @@ class LibraryDelegate(QStyledItemDelegate):
         painter.setFont(small)
         badge_w = painter.fontMetrics().horizontalAdvance(badge_text) + 12
         badge = QRect(r.right() - badge_w, r.top() + 1, badge_w, line - 2)
-        color = QColor(BADGE_COLORS.get(mode, "#6c6c76"))
+        light, dark = BADGE_COLORS.get(mode, ("#6c6c76", "#9a9aa6"))
+        color = QColor(dark if is_dark() else light)
         fill = QColor(color)
         fill.setAlpha(38)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -90,7 +100,7 @@ class LibraryDelegate(QStyledItemDelegate):
         name_rect = QRect(left, r.top(), badge.left() - 6 - left, line)
         playing = self.playing() == index.data(VOICE_ID_ROLE)
         if playing:
-            icon("play", pal.color(QPalette.ColorRole.Highlight)).paint(
+            icon("play", accent).paint(
                 painter, QRect(name_rect.left(), name_rect.top() + (line - 14) // 2, 14, 14)
             )
             name_rect.setLeft(name_rect.left() + 18)

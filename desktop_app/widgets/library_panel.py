@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -99,7 +99,7 @@ class LibraryPanel(QWidget):
 
         self.banner = Banner()
         self.count = QLabel()
-        self.count.setObjectName("muted")
+        self.count.setObjectName("voiceCount")
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search names, tags, words")
         self.search.setClearButtonEnabled(True)
@@ -119,6 +119,8 @@ class LibraryPanel(QWidget):
         self.delegate.playing = lambda: self._playing_id
         self.list.setItemDelegate(self.delegate)
         self.list.setMouseTracking(True)
+        self.list.setUniformItemSizes(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)  # F2 renames
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -150,6 +152,7 @@ class LibraryPanel(QWidget):
         self.import_button.setToolTip("Import .timbre bundles or official .pt voice files")
         self.import_button.clicked.connect(self.import_dialog)
         self.more = QToolButton()
+        self.more.setObjectName("moreButton")
         self.more.setText("⋯")
         self.more.setToolTip("More: export, sort order, trash")
         self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -169,7 +172,7 @@ class LibraryPanel(QWidget):
         self.more.setMenu(menu)
         top = QHBoxLayout()
         top.addWidget(title)
-        top.addWidget(self.count, 1, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(self.count, 1, Qt.AlignmentFlag.AlignVCenter)
         top.addWidget(self.import_button)
         top.addWidget(self.more)
         filters = QHBoxLayout()
@@ -179,7 +182,16 @@ class LibraryPanel(QWidget):
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setObjectName("emptyState")
         self.empty.setWordWrap(True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty_icon = QLabel()
+        self.empty_icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty_page = QWidget()
+        ep = QVBoxLayout(empty_page)
+        ep.addStretch(1)
+        ep.addWidget(self.empty_icon)
+        ep.addWidget(self.empty)
+        ep.addStretch(2)
+        self.empty_page = empty_page
         no_match = QWidget()
         nm = QVBoxLayout(no_match)
         nm.addStretch(1)
@@ -194,7 +206,7 @@ class LibraryPanel(QWidget):
         nm.addStretch(2)
         self.no_match = no_match
         self.stack = QStackedWidget()
-        for w in (self.empty, no_match, self.list):
+        for w in (empty_page, no_match, self.list):
             self.stack.addWidget(w)
 
         self.listen = QPushButton("Listen")
@@ -235,13 +247,17 @@ class LibraryPanel(QWidget):
     def _update_view(self, *_: object) -> None:
         total, shown = self.model.rowCount(), self.proxy.rowCount()
         if total == 0:
-            self.stack.setCurrentWidget(self.empty)
+            self.empty_icon.setPixmap(icon("voice", self.palette().placeholderText().color()).pixmap(44, 44))
+            self.stack.setCurrentWidget(self.empty_page)
         elif shown == 0:
             self.no_match_label.setText("No voice matches the search or filters.")
             self.stack.setCurrentWidget(self.no_match)
         else:
             self.stack.setCurrentWidget(self.list)
-        self.count.setText(f"{shown} of {total}" if self.proxy.filtering else (str(total) if total else ""))
+        noun = "voice" if total == 1 else "voices"
+        self.count.setText(
+            f"{shown} of {total} {noun}" if self.proxy.filtering else f"{total} {noun}" if total else ""
+        )
         for w in (self.search, self.tag, self.favorites):
             w.setEnabled(total > 0 or self.proxy.filtering)
         self._fill_tags()
@@ -439,12 +455,23 @@ class LibraryPanel(QWidget):
         else:
             self.banner.show_message("error", f"Timbre cannot use {', '.join(batch.skipped)}.", notes[-1])
 
+    def _set_dropping(self, on: bool) -> None:
+        self.setProperty("dropping", on)
+        for w in (self, self.list, self.empty):
+            w.style().unpolish(w)
+            w.style().polish(w)
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
         if any(u.isLocalFile() and file_kind(u.toLocalFile()) for u in urls):
             event.acceptProposedAction()
+            self._set_dropping(True)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802
+        self._set_dropping(False)
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        self._set_dropping(False)
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()

@@ -40,7 +40,7 @@ def shown(panel) -> list[str]:
 def test_empty_library_explains_how_to_start(qtbot, make_window, studio_settings):
     window = make_window(studio_settings, wait_ready=False)
     panel = window.voices_panel
-    assert panel.stack.currentWidget() is panel.empty
+    assert panel.stack.currentWidget() is panel.empty_page
     assert "New voice" in panel.empty.text() and ".timbre" in panel.empty.text()
     assert not panel.search.isEnabled() and not panel.listen.isEnabled()
 
@@ -101,7 +101,7 @@ def test_search_tags_edits_delete_and_undo(qtbot, make_window, studio_settings, 
 
     # Search: names, tags, and words of the transcript (Alice's starts with "Hello").
     qtbot.keyClicks(panel.search, "hel")
-    assert shown(panel) == ["Alice"] and panel.count.text() == "1 of 2"
+    assert shown(panel) == ["Alice"] and panel.count.text() == "1 of 2 voices"
     panel.search.clear()
     panel.set_tag_filter("calm")
     assert shown(panel) == ["Bob"]
