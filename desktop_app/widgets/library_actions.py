@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMenu, QMessageBox, QWidget
 
 from engine.errors import TimbreError
-from engine.library import BUNDLE_SUFFIX, Voice
+from engine.library import BUNDLE_SUFFIX, Voice, VoiceLibrary
 
+from ..icons import icon
 from ..models.library_model import LibraryModel
 from ..settings import Settings
 from .banner import Banner
 
+T = TypeVar("T")
 TRASH_MENU_LIMIT = 12  # voices listed one by one under "Restore"; the rest through "Restore all"
 
 
@@ -50,16 +53,45 @@ class LibraryActions(QObject):
         self.last_deleted: list[Voice] = []  # what Undo brings back
 
     @property
-    def library(self):
+    def library(self) -> VoiceLibrary:
         return self._model.library
 
-    def _run(self, action: Callable[[], object]) -> object | None:
+    def _run(self, action: Callable[[], T]) -> T | None:
         """Run a library call; show its error in the banner (returns None) instead of raising."""
         try:
             return action()
         except TimbreError as e:
             self._banner.show_message("error", e.message, e.hint or "")
             return None
+
+    def context_menu(
+        self,
+        voices: list[Voice],
+        playing: str | None,
+        *,
+        listen: Callable[[str], None],
+        rename: Callable[[], None],
+    ) -> QMenu:
+        """The right-click menu for ``voices`` (``playing``: the voice whose reference plays)."""
+        one = voices[0] if len(voices) == 1 else None
+        menu = QMenu(self._parent)
+        if one is not None:
+            stop = playing == one.id
+            menu.addAction(
+                icon("stop" if stop else "play"), "Stop" if stop else "Listen", lambda: listen(one.id)
+            )
+            menu.addAction("Rename…", rename)
+            menu.addAction("Edit tags…", lambda: self.edit_tags(one))
+        starred = all(v.favorite for v in voices)
+        label = "Remove from favorites" if starred else "Add to favorites"
+        menu.addAction(icon("star"), label, lambda: self.toggle_favorite(voices))
+        if one is not None:
+            menu.addAction("Duplicate", lambda: self.duplicate(one))
+        menu.addAction(icon("export"), "Export bundle…", lambda: self.export_dialog(voices))
+        menu.addSeparator()
+        what = f"“{one.name}”" if one else f"{len(voices)} voices"
+        menu.addAction(icon("delete"), f"Move {what} to the trash", lambda: self.delete(voices))
+        return menu
 
     # ----- one voice ---------------------------------------------------------------------------
     def edit_tags(self, voice: Voice, tags: str | None = None) -> Voice | None:
@@ -80,7 +112,7 @@ class LibraryActions(QObject):
         updated = self._run(lambda: self.library.update(voice.id, tags=words))
         if updated is not None:
             self._model.refresh()
-        return updated  # type: ignore[return-value]
+        return updated
 
     def toggle_favorite(self, voices: list[Voice]) -> None:
         favorite = not all(v.favorite for v in voices)
@@ -93,9 +125,9 @@ class LibraryActions(QObject):
         copy = self._run(lambda: self.library.duplicate(voice.id))
         if copy is not None:
             self._model.refresh()
-            self._select(copy.id)  # type: ignore[union-attr]
-            self._banner.show_message("success", f"Made “{copy.name}”.")  # type: ignore[union-attr]
-        return copy  # type: ignore[return-value]
+            self._select(copy.id)
+            self._banner.show_message("success", f"Made “{copy.name}”.")
+        return copy
 
     # ----- export ------------------------------------------------------------------------------
     def export_dialog(self, voices: list[Voice]) -> None:
@@ -177,7 +209,7 @@ class LibraryActions(QObject):
             answer = QMessageBox.question(
                 self._parent,
                 "Empty the trash",
-                f"Delete {_names(trash)} in the trash for good? "  # type: ignore[arg-type]
+                f"Delete {_names(trash)} in the trash for good? "
                 "Their recordings and prompts are removed from disk; this cannot be undone.",
                 QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
@@ -189,7 +221,7 @@ class LibraryActions(QObject):
             return 0
         self.last_deleted = []
         self._banner.show_message("success", f"Emptied the trash ({count} voice{'s' if count != 1 else ''}).")
-        return int(count)  # type: ignore[arg-type]
+        return count
 
     def fill_trash_menu(self, menu: QMenu) -> None:
         """``menu``: Restore each voice in the trash, Restore all, Empty trash."""
@@ -199,9 +231,9 @@ class LibraryActions(QObject):
             empty = menu.addAction("The trash is empty")
             empty.setEnabled(False)
             return
-        for v in trash[:TRASH_MENU_LIMIT]:  # type: ignore[index]
+        for v in trash[:TRASH_MENU_LIMIT]:
             menu.addAction(f"Restore “{v.name}”", lambda v=v: self.restore([v]))
-        if len(trash) > 1:  # type: ignore[arg-type]
-            menu.addAction("Restore all", lambda: self.restore(list(trash)))  # type: ignore[arg-type]
+        if len(trash) > 1:
+            menu.addAction("Restore all", lambda: self.restore(list(trash)))
         menu.addSeparator()
-        menu.addAction(f"Empty trash ({len(trash)})…", self.empty_trash)  # type: ignore[arg-type]
+        menu.addAction(f"Empty trash ({len(trash)})…", self.empty_trash)

@@ -10,7 +10,6 @@ the trash.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
@@ -45,17 +44,7 @@ from ..voices import VOICE_ID_ROLE
 from .banner import Banner
 from .library_actions import LibraryActions
 from .library_delegate import LibraryDelegate
-
-
-@dataclass
-class _ImportBatch:
-    """The files of one drop (or one Import…) and how their imports ended."""
-
-    pending: set[int] = field(default_factory=set)
-    voices: list[Voice] = field(default_factory=list)
-    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (file, message, hint)
-    skipped: list[str] = field(default_factory=list)  # neither audio nor voices
-
+from .library_imports import LibraryImports
 
 ALL_TAGS = "All tags"
 SORTS = (("name", "Name"), ("last_used", "Recently used"), ("created", "Newest first"))
@@ -85,8 +74,6 @@ class LibraryPanel(QWidget):
         self.setObjectName("libraryPanel")
         self.setAcceptDrops(True)
         self.model, self.jobs, self._player, self._settings = model, jobs, player, settings
-        self._imports: dict[int, str] = {}  # import job -> file name
-        self._batch = _ImportBatch()
         self._playing_id: str | None = None
         self.proxy = VoiceFilterModel(self)
         self.proxy.setSourceModel(model)
@@ -136,8 +123,8 @@ class LibraryPanel(QWidget):
         for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
             signal.connect(self._update_view)
         model.failed.connect(lambda m, h: self.banner.show_message("error", m, h))
-        jobs.added.connect(self._on_added)
-        jobs.failed.connect(self._on_import_failed)
+        self.imports = LibraryImports(jobs, self.banner, self)
+        jobs.added.connect(lambda _job, voices: self.select(voices[0].id) if voices else None)
         player.state_changed.connect(self._on_play_state)
         self._update_view()
         report = model.library.last_check
@@ -330,33 +317,13 @@ class LibraryPanel(QWidget):
         if not index.isValid():
             return
         if not self.list.selectionModel().isSelected(index):
-            self.list.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-            )
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+            self.list.selectionModel().setCurrentIndex(index, flags)
         voices = self.selected_voices()
-        one = voices[0] if len(voices) == 1 else None
-        menu = QMenu(self)
-        if one is not None:
-            playing = self._playing_id == one.id and self._player.playing
-            menu.addAction(
-                icon("stop" if playing else "play"),
-                "Stop" if playing else "Listen",
-                lambda: self.toggle_reference(one.id),
-            )
-            menu.addAction("Rename…", lambda: self.list.edit(index))
-            menu.addAction("Edit tags…", lambda: self.actions.edit_tags(one))
-        starred = all(v.favorite for v in voices)
-        menu.addAction(
-            icon("star"),
-            "Remove from favorites" if starred else "Add to favorites",
-            lambda: self.actions.toggle_favorite(voices),
+        playing = self._playing_id if self._player.playing else None
+        menu = self.actions.context_menu(
+            voices, playing, listen=self.toggle_reference, rename=lambda: self.list.edit(index)
         )
-        if one is not None:
-            menu.addAction("Duplicate", lambda: self.actions.duplicate(one))
-        menu.addAction(icon("export"), "Export bundle…", lambda: self.actions.export_dialog(voices))
-        menu.addSeparator()
-        what = f"“{one.name}”" if one else f"{len(voices)} voices"
-        menu.addAction(icon("delete"), f"Move {what} to the trash", lambda: self.actions.delete(voices))
         menu.popup(self.list.viewport().mapToGlobal(pos))
 
     # ----- reference playback ------------------------------------------------------------------
@@ -400,60 +367,10 @@ class LibraryPanel(QWidget):
         self.import_files(paths)
 
     def import_files(self, paths: list[str]) -> None:
-        """Audio starts a new voice (the first file); bundles and .pt files are imported.
-
-        One banner sums up a drop of many files once every import has ended.
-        """
-        audio = [p for p in paths if file_kind(p) == "audio"]
-        batch = _ImportBatch(skipped=[Path(p).name for p in paths if not file_kind(p)])
-        for path in paths:
-            if file_kind(path) in ("bundle", "official"):
-                job = self.jobs.import_file(path)
-                self._imports[job] = Path(path).name
-                batch.pending.add(job)
-        self._batch = batch
+        """Audio starts a new voice (the first file); bundles and .pt files are imported."""
+        audio = self.imports.import_files(paths)
         if audio:
             self.audio_file_dropped.emit(audio[0])
-        if not batch.pending and batch.skipped:
-            self._report(batch)
-
-    def _on_added(self, job: int, voices: list) -> None:
-        if voices:
-            self.select(voices[0].id)
-        if self._imports.pop(job, None) is not None and job in self._batch.pending:
-            self._batch.pending.discard(job)
-            self._batch.voices += voices
-            if not self._batch.pending:
-                self._report(self._batch)
-
-    def _on_import_failed(self, job: int, message: str, hint: str) -> None:
-        name = self._imports.pop(job, None)
-        if name is not None and job in self._batch.pending:
-            self._batch.pending.discard(job)
-            self._batch.errors.append((name, message, hint))
-            if not self._batch.pending:
-                self._report(self._batch)
-
-    def _report(self, batch: _ImportBatch) -> None:
-        notes = [f"{name}: {message}" for name, message, _ in batch.errors]
-        if batch.skipped:
-            notes.append(
-                f"Skipped {', '.join(batch.skipped)}: Timbre makes voices from audio files (WAV, "
-                "FLAC, OGG, MP3…) and imports .timbre bundles and official .pt voice files."
-            )
-        if batch.voices:
-            n = len(batch.voices)
-            names = ", ".join(f"“{v.name}”" for v in batch.voices[:4]) + (" …" if n > 4 else "")
-            self.banner.show_message(
-                "success", f"Imported {n} voice{'s' if n != 1 else ''}: {names}.", " ".join(notes)
-            )
-        elif len(batch.errors) == 1 and not batch.skipped:
-            name, message, hint = batch.errors[0]
-            self.banner.show_message("error", f"{name} could not be imported: {message}", hint)
-        elif batch.errors:
-            self.banner.show_message("error", "Nothing could be imported.", " ".join(notes))
-        else:
-            self.banner.show_message("error", f"Timbre cannot use {', '.join(batch.skipped)}.", notes[-1])
 
     def _set_dropping(self, on: bool) -> None:
         self.setProperty("dropping", on)

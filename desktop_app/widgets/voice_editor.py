@@ -18,18 +18,12 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QComboBox,
     QFileDialog,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -43,11 +37,11 @@ from ..audio_player import Player
 from ..audio_quality import Severity, analyze
 from ..engine_host import EngineHost, ExtractRequest
 from ..icons import icon
-from ..languages import LANGUAGES, language_label
 from ..settings import Settings
-from ..voices import MODE_ICL, MODE_TRADEOFFS, MODE_XVECTOR, NewVoice
+from ..voices import MODE_ICL, MODE_XVECTOR, NewVoice
 from .banner import Banner
 from .recorder import RecorderPanel
+from .voice_details import VoiceDetails, section
 from .waveform import WaveformView
 
 AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.aiff *.aif);;All files (*)"
@@ -56,12 +50,6 @@ SEVERITY_ICONS = {
     Severity.WARNING: ("warning", "#d99a1e"),
     Severity.PROBLEM: ("error", "#d93d3d"),
 }
-
-
-def _section(title: str) -> QLabel:
-    label = QLabel(title)
-    label.setObjectName("sectionTitle")
-    return label
 
 
 class VoiceEditor(QWidget):
@@ -94,7 +82,7 @@ class VoiceEditor(QWidget):
         self.recorder.player_busy = lambda: self._player.playing
         self.recorder.recorded.connect(lambda audio, sr: self.set_audio(audio, sr, "Recording"))
         self.recorder.failed.connect(lambda m, h: self.banner.show_message("error", m, h))
-        self.recorder.sentence_used.connect(self._use_sentence)
+        self.recorder.sentence_used.connect(lambda sentence: self.details.use_sentence(sentence))
 
         self.waveform = WaveformView(trim=True)
         self.waveform.placeholder = "Record or open a file: 3 to 10 seconds of clear speech"
@@ -112,27 +100,12 @@ class VoiceEditor(QWidget):
         self._analysis.setInterval(150)  # re-analyse once dragging pauses, not on every pixel
         self._analysis.timeout.connect(self._update_advice)
 
-        self.transcript = QPlainTextEdit()
-        self.transcript.setPlaceholderText("Type exactly what is said in the selection (needed for ICL).")
-        self.transcript.setFixedHeight(56)
-        self.mode_icl = QRadioButton(f"ICL: {MODE_TRADEOFFS[MODE_ICL]}")
-        self.mode_xvector = QRadioButton(f"x-vector: {MODE_TRADEOFFS[MODE_XVECTOR]}")
-        self.mode_icl.setChecked(True)
-        modes = QButtonGroup(self)
-        modes.addButton(self.mode_icl)
-        modes.addButton(self.mode_xvector)
-        self.mode_icl.toggled.connect(self._mode_changed)
-        self.name = QLineEdit()
-        self.name.setPlaceholderText("e.g. Narrator, Alice (warm)")
-        self.language = QComboBox()
-        for code in LANGUAGES:
-            self.language.addItem(language_label(code), code)
-        self.language.setCurrentIndex(self.language.findData("english"))
-        self.language.currentIndexChanged.connect(
-            lambda: self.recorder.set_language(self.language.currentData())
-        )
-        self.tags = QLineEdit()
-        self.tags.setPlaceholderText("comma separated, e.g. calm, podcast")
+        self.details = VoiceDetails()
+        self.details.language_changed.connect(self.recorder.set_language)
+        # The form's fields, by their short names (tests and the main window use them).
+        d = self.details
+        self.transcript, self.mode_icl, self.mode_xvector = d.transcript, d.mode_icl, d.mode_xvector
+        self.name, self.language, self.tags = d.name, d.language, d.tags
 
         self.save_button = QPushButton("Save voice")
         self.save_button.setObjectName("primary")
@@ -158,7 +131,7 @@ class VoiceEditor(QWidget):
         col.setSpacing(6)
         col.addWidget(self.banner)
         top = QHBoxLayout()
-        top.addWidget(_section("1 · Reference audio"))
+        top.addWidget(section("1 · Reference audio"))
         hint = QLabel("Record, open a file, or drop one here.")
         hint.setObjectName("hint")
         top.addWidget(hint, 1)
@@ -171,18 +144,7 @@ class VoiceEditor(QWidget):
         play_row.addWidget(self.selection_label, 1)
         col.addLayout(play_row)
         col.addLayout(self.advice)
-        col.addWidget(_section("2 · Transcript"))
-        col.addWidget(self.transcript)
-        col.addWidget(_section("3 · Mode"))
-        col.addWidget(self.mode_icl)
-        col.addWidget(self.mode_xvector)
-        col.addWidget(_section("4 · Details"))
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.addRow("Name", self.name)
-        form.addRow("Language", self.language)
-        form.addRow("Tags", self.tags)
-        col.addLayout(form)
+        col.addWidget(self.details)
         col.addSpacing(6)
         bottom = QHBoxLayout()
         bottom.addWidget(self.save_button)
@@ -302,21 +264,8 @@ class VoiceEditor(QWidget):
             self.waveform.set_playhead(None)
 
     # ----- the rest of the form --------------------------------------------------------------
-    def _use_sentence(self, sentence: str) -> None:
-        self.transcript.setPlainText(sentence)
-        self.mode_icl.setChecked(True)
-
-    def _mode_changed(self) -> None:
-        icl = self.mode_icl.isChecked()
-        self.transcript.setEnabled(icl)
-        self.transcript.setPlaceholderText(
-            "Type exactly what is said in the selection (needed for ICL)."
-            if icl
-            else "Not needed in x-vector mode."
-        )
-
     def mode(self) -> str:
-        return MODE_ICL if self.mode_icl.isChecked() else MODE_XVECTOR
+        return self.details.mode()
 
     def reset(self) -> None:
         """Empty the form for the next voice."""
@@ -325,10 +274,7 @@ class VoiceEditor(QWidget):
             self._player.stop()
         self._audio = np.zeros(0, np.float32)
         self.waveform.clear()
-        self.transcript.clear()
-        self.name.clear()
-        self.tags.clear()
-        self.mode_icl.setChecked(True)
+        self.details.clear()
         self.save_status.clear()
         self._update_advice()
         self._selection_changed(0.0, 0.0)
@@ -382,10 +328,10 @@ class VoiceEditor(QWidget):
             self.name.text().strip(),
             self.language.currentData(),
             self.mode(),
-            self.transcript.toPlainText().strip() if self.mode() == MODE_ICL else "",
+            self.details.transcript_text(),
             self.selection_audio(),
             self._rate,
-            tuple(t.strip() for t in self.tags.text().split(",") if t.strip()),
+            self.details.tag_list(),
         )
         name, _, mode, transcript, audio, rate, _ = self._pending
         self.save_button.setEnabled(False)
