@@ -34,10 +34,10 @@ class LibraryImports(QObject):
     def __init__(self, jobs: LibraryJobs, banner: Banner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._jobs, self._banner = jobs, banner
-        self._imports: dict[int, str] = {}  # import job -> file name
-        self._batch = _ImportBatch()
+        self._names: dict[int, str] = {}  # import job -> file name
+        self._batches: list[_ImportBatch] = []  # drops still importing
         jobs.added.connect(self._on_added)
-        jobs.failed.connect(self._on_import_failed)
+        jobs.failed.connect(self._on_failed)
 
     def import_files(self, paths: list[str]) -> list[str]:
         """Import the bundles and .pt files among ``paths``; returns the audio files among them."""
@@ -46,27 +46,45 @@ class LibraryImports(QObject):
         for path in paths:
             if file_kind(path) in ("bundle", "official"):
                 job = self._jobs.import_file(path)
-                self._imports[job] = Path(path).name
+                self._names[job] = Path(path).name
                 batch.pending.add(job)
-        self._batch = batch
-        if not batch.pending and batch.skipped:
+        if batch.pending:
+            self._batches.append(batch)
+            waiting = [self._names[j] for j in batch.pending if j > 0]  # .pt files: engine-thread jobs
+            if waiting:
+                self._banner.show_message(
+                    "info",
+                    f"Importing {', '.join(waiting)}…",
+                    "Official .pt files are read on the model's thread, after a render in progress.",
+                )
+        elif batch.skipped:
             self._report(batch)
         return audio
 
-    def _on_added(self, job: int, voices: list) -> None:
-        if self._imports.pop(job, None) is not None and job in self._batch.pending:
-            self._batch.pending.discard(job)
-            self._batch.voices += voices
-            if not self._batch.pending:
-                self._report(self._batch)
+    def _batch_of(self, job: int) -> _ImportBatch | None:
+        batch = next((b for b in self._batches if job in b.pending), None)
+        if batch is not None:
+            batch.pending.discard(job)
+        return batch
 
-    def _on_import_failed(self, job: int, message: str, hint: str) -> None:
-        name = self._imports.pop(job, None)
-        if name is not None and job in self._batch.pending:
-            self._batch.pending.discard(job)
-            self._batch.errors.append((name, message, hint))
-            if not self._batch.pending:
-                self._report(self._batch)
+    def _finish(self, batch: _ImportBatch) -> None:
+        if not batch.pending:
+            self._batches.remove(batch)
+            self._report(batch)
+
+    def _on_added(self, job: int, voices: list) -> None:
+        self._names.pop(job, None)
+        batch = self._batch_of(job)
+        if batch is not None:
+            batch.voices += voices
+            self._finish(batch)
+
+    def _on_failed(self, job: int, message: str, hint: str) -> None:
+        name = self._names.pop(job, "")
+        batch = self._batch_of(job)
+        if batch is not None:
+            batch.errors.append((name, message, hint))
+            self._finish(batch)
 
     def _report(self, batch: _ImportBatch) -> None:
         notes = [f"{name}: {message}" for name, message, _ in batch.errors]
