@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -107,6 +107,18 @@ def test_search_tags_edits_delete_and_undo(qtbot, make_window, studio_settings, 
     assert shown(panel) == ["Bob"]
     panel.clear_filters()
     assert shown(panel) == ["Alice", "Bob"]
+    # The star in a row marks a favorite; the star button shows favorites only.
+    rect = panel.list.visualRect(panel.proxy.index(0, 0))
+    star = QPoint(rect.left() + 16, rect.top() + 7 + panel.list.fontMetrics().height() // 2)
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=star)
+    assert window.library.find("Alice").favorite
+    qtbot.mouseClick(panel.favorites, Qt.MouseButton.LeftButton)
+    assert shown(panel) == ["Alice"] and panel.count.text() == "1 of 2 voices"
+    qtbot.mouseClick(panel.favorites, Qt.MouseButton.LeftButton)
+    # Sorting: newest first, and remembered.
+    panel.set_sort("created")
+    assert shown(panel) == ["Bob", "Alice"] and window.settings.library_sort == "created"
+    panel.set_sort("name")
 
     # Tags and rename (F2 edits the name in place).
     panel.actions.edit_tags(window.library.get(bob.id), "gravel, calm ")
