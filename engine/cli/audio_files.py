@@ -6,13 +6,15 @@ render into the folder removes.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import re
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import TimbreError
+from ..errors import InputError, TimbreError
 
 # soundfile format and sample encoding per extension: 16-bit PCM is what every editor reads.
 FORMATS = {".wav": ("WAV", "PCM_16"), ".flac": ("FLAC", "PCM_16"), ".ogg": ("OGG", "VORBIS")}
@@ -28,7 +30,7 @@ def check_audio_path(path: Path) -> tuple[str, str]:
     try:
         return FORMATS[path.suffix.lower()]
     except KeyError:
-        raise OutputError(
+        raise InputError(
             f"Timbre cannot write {path.suffix or 'files without an extension'} audio ({path.name}).",
             "Name the output file .wav, .flac or .ogg.",
         ) from None
@@ -38,19 +40,26 @@ def partial_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.partial")
 
 
-def write_audio(path: Path, audio: np.ndarray, sample_rate: int) -> int:
-    """Write mono float audio to ``path`` (format from the extension), atomically; -> bytes written."""
+def encode_audio(audio: np.ndarray, sample_rate: int, path: Path) -> bytes:
+    """The file's bytes for mono float audio, in the format its name asks for (clipped to [-1, 1])."""
     import soundfile as sf
 
     fmt, subtype = check_audio_path(path)
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(audio, -1.0, 1.0), sample_rate, format=fmt, subtype=subtype)
+    return buffer.getvalue()
+
+
+def write_audio(path: Path, audio: np.ndarray, sample_rate: int) -> tuple[int, str]:
+    """Write mono float audio to ``path`` atomically; -> (bytes written, their SHA-256)."""
+    data = encode_audio(audio, sample_rate, path)
     tmp = partial_path(path)
     try:
         with open(tmp, "wb") as fh:
-            sf.write(fh, np.clip(audio, -1.0, 1.0), sample_rate, format=fmt, subtype=subtype)
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-        return path.stat().st_size
     except OSError as e:
         tmp.unlink(missing_ok=True)
         raise OutputError(
@@ -60,6 +69,15 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int) -> int:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def stage_copy(source: Path, target: Path) -> Path:

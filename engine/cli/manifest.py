@@ -2,7 +2,7 @@
 
 Every take is recorded with a *key*: a hash of everything that decides its sound (text, voice
 id, language, requested seed, sampling options, chunk length, model, device and dtype). A rerun
-skips a line whose file is recorded with the same key and still has the recorded size. The
+skips a line whose file is recorded with the same key and is still byte for byte as written. The
 manifest is rewritten atomically after every take, and the take's file is in place before its
 record, so a render killed at any moment leaves a folder the next run can trust.
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TimbreError
+from .audio_files import file_sha256
 
 MANIFEST_NAME = "timbre-render.json"
 LOCK_NAME = ".timbre-render.lock"
@@ -45,6 +46,7 @@ class TakeRecord:
     duration_s: float
     complete: bool  # False when a chunk was cut off rather than ended by the model
     bytes: int
+    sha256: str  # the file as written: a file changed since (edited, copied over) is rendered again
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TakeRecord:
@@ -60,6 +62,7 @@ class RenderManifest:
         self.path = folder / MANIFEST_NAME
         self.takes: dict[str, TakeRecord] = {}
         self.damaged_note: str | None = None
+        self._digests: dict[str, tuple[tuple[int, int, int], str]] = {}  # name -> (stat, sha256)
         self._load()
 
     def _load(self) -> None:
@@ -80,12 +83,20 @@ class RenderManifest:
             )
 
     def intact(self, name: str, key: str | None = None) -> bool:
-        """True if ``name`` is recorded (with ``key``, if given) and its file is there, whole."""
+        """True if ``name`` is recorded (with ``key``, if given) and its file is there, unchanged."""
         rec = self.takes.get(name)
         if rec is None or (key is not None and rec.key != key):
             return False
         try:
-            return (self.folder / name).stat().st_size == rec.bytes
+            st = (self.folder / name).stat()
+            if st.st_size != rec.bytes:
+                return False
+            stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+            known = self._digests.get(name)
+            if known is None or known[0] != stamp:  # hash each file once per run
+                known = (stamp, file_sha256(self.folder / name))
+                self._digests[name] = known
+            return known[1] == rec.sha256
         except OSError:
             return False
 

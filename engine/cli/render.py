@@ -10,6 +10,7 @@ retried line by line so one bad line cannot sink its neighbours.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,7 @@ class RenderRun:
     def save(self, outcome: Outcome, audio, sample_rate: int, seed: int, complete: bool) -> None:
         """Write one line's take and record it (file first, so a record always has its file)."""
         job = outcome.job
-        size = write_audio(self.out / job.file_name, audio, sample_rate)
+        size, digest = write_audio(self.out / job.file_name, audio, sample_rate)
         rec = TakeRecord(
             key=job.key,
             line=job.number,
@@ -83,6 +84,7 @@ class RenderRun:
             duration_s=len(audio) / sample_rate,
             complete=complete,
             bytes=size,
+            sha256=digest,
         )
         self.manifest.record(job.file_name, rec)
         outcome.record, outcome.status = rec, RENDERED
@@ -179,17 +181,18 @@ def _settle_existing(run: RenderRun) -> list[Outcome]:
             moves.append((o, source))
         else:
             pending.append(o)
-    # Copy every moved take before writing any: a source may be another line's target.
+    # Copy every moved take before writing any: a source may be another line's target, so its
+    # file and its record are both taken before the first copy lands.
     staged = []
     for o, source in moves:
-        staged.append((o, source, stage_copy(run.out / source, run.out / o.job.file_name)))
-    for o, source, tmp in staged:
-        tmp.replace(run.out / o.job.file_name)
-        old = run.manifest.takes[source]
-        rec = TakeRecord(
-            **{**old.__dict__, "line": o.job.number, "text": o.job.line.text, "voice": o.job.voice.name}
+        staged.append(
+            (o, run.manifest.takes[source], stage_copy(run.out / source, run.out / o.job.file_name))
         )
-        run.manifest.record(o.job.file_name, rec)
+    for o, old, tmp in staged:
+        tmp.replace(run.out / o.job.file_name)
+        job = o.job
+        rec = dataclasses.replace(old, line=job.number, text=job.line.text, voice=job.voice.name)
+        run.manifest.record(job.file_name, rec)
         o.status, o.record = REUSED, rec
     done = len(run.outcomes) - len(pending)
     if done and pending:

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import InputError
 from ..text import Chunk, chunk_seeds, join_takes, plan_joins, plan_text
 from . import exit_codes
-from .audio_files import OutputError, check_audio_path, write_audio
+from .audio_files import check_audio_path, write_audio
 from .progress import RenderProgress, estimate_frames
 from .session import Session
 
@@ -33,7 +33,7 @@ def run_say(args: argparse.Namespace, session: Session) -> int:
     if out is not None:
         check_audio_path(out)
         if not out.parent.is_dir():
-            raise OutputError(f"The folder {out.parent} does not exist.", "Create it, or save elsewhere.")
+            raise InputError(f"The folder {out.parent} does not exist.", "Create it, or save elsewhere.")
     plan = plan_text(text, args.max_chars)  # bad markup fails here, before the model loads
     chunks = [item for item in plan if isinstance(item, Chunk)]
     if not chunks:
