@@ -7,6 +7,7 @@ and commands that need no model never import torch.
 Modules: ``main`` (dispatch, errors -> exit codes), ``parser`` / ``voices_parser`` (argparse),
 ``console`` (stdout/stderr/JSON), ``session`` (library and model, opened on first use),
 ``voices``, ``say``, ``render`` (the commands), ``render_jobs`` (lines -> files and keys),
+``render_state`` / ``render_summary`` (each line's outcome; timeline and summary),
 ``manifest`` (what a render folder holds), ``audio_files`` (atomic writes), ``progress`` (tqdm
 bars), ``playback`` (streaming to the sound device), ``crash`` (internal errors to a log).
 """

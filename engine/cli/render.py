@@ -11,85 +11,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, TimbreError
 from ..text import Chunk, parse_script, plan_text
 from . import exit_codes
-from .audio_files import OutputError, remove_partials, stage_copy, write_audio
-from .crash import describe_internal
-from .manifest import LOCK_NAME, RenderManifest, TakeRecord
+from .audio_files import OutputError, remove_partials, stage_copy
+from .manifest import LOCK_NAME, RenderManifest
 from .progress import RenderProgress, estimate_frames
-from .render_jobs import TIMELINE_STEM, LineJob, plan_jobs
+from .render_jobs import plan_jobs
+from .render_state import FAILED, RENDERED, REUSED, SKIPPED, Outcome, RenderRun
+from .render_summary import report, write_timeline_file
 from .session import Session
-
-SKIPPED, REUSED, RENDERED, FAILED = "skipped", "reused", "rendered", "failed"
-
-
-@dataclass
-class Outcome:
-    """What happened to one line."""
-
-    job: LineJob
-    status: str = ""
-    record: TakeRecord | None = None
-    error: tuple[str, str | None] | None = None  # (message, hint)
-
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"line": self.job.number, "file": self.job.file_name, "status": self.status}
-        if self.record is not None:
-            r = self.record
-            data.update(voice=r.voice, seed=r.seed, duration_s=round(r.duration_s, 3), complete=r.complete)
-        if self.error is not None:
-            data["error"] = {"message": self.error[0], "hint": self.error[1]}
-        return data
-
-
-@dataclass
-class RenderRun:
-    """State of one render: the folder, its manifest, and every line's outcome."""
-
-    session: Session
-    out: Path
-    manifest: RenderManifest
-    outcomes: list[Outcome]
-    progress: RenderProgress | None = None
-    sample_rate: int | None = None
-    started: float = field(default_factory=time.monotonic)
-
-    def fail(self, outcome: Outcome, error: BaseException) -> None:
-        if isinstance(error, TimbreError):
-            outcome.error = (error.message, error.hint)
-        else:
-            outcome.error = describe_internal(error)
-        outcome.status = FAILED
-        if self.progress is not None:
-            self.progress.line_done(failed=True)
-
-    def save(self, outcome: Outcome, audio, sample_rate: int, seed: int, complete: bool) -> None:
-        """Write one line's take and record it (file first, so a record always has its file)."""
-        job = outcome.job
-        size, digest = write_audio(self.out / job.file_name, audio, sample_rate)
-        rec = TakeRecord(
-            key=job.key,
-            line=job.number,
-            text=job.line.text,
-            voice=job.voice.name,
-            voice_id=job.voice.id,
-            language=job.language,
-            seed=seed,
-            duration_s=len(audio) / sample_rate,
-            complete=complete,
-            bytes=size,
-            sha256=digest,
-        )
-        self.manifest.record(job.file_name, rec)
-        outcome.record, outcome.status = rec, RENDERED
-        if self.progress is not None:
-            self.progress.line_done()
 
 
 def run_render(args: argparse.Namespace, session: Session) -> int:
@@ -163,8 +97,8 @@ def _render_locked(args, session: Session, script: Path, lines, out: Path, defau
             "Run the same command again to render the rest."
         )
         raise
-    timeline = _write_timeline(run, lines, extension) if args.timeline else None
-    _report(run, script, timeline)
+    timeline = write_timeline_file(run, lines, extension) if args.timeline else None
+    report(run, script, timeline)
     return exit_codes.LINES_FAILED if any(o.status == FAILED for o in run.outcomes) else exit_codes.OK
 
 
@@ -312,81 +246,3 @@ def _render_group(
         else:
             for o in left:
                 run.fail(o, e)
-
-
-def _write_timeline(run: RenderRun, lines, extension: str):
-    """One file with every take at its cue start (failed lines stay silent and are listed)."""
-    import soundfile as sf
-
-    from ..text import build_timeline
-
-    takes, rate = [], run.sample_rate
-    for o in run.outcomes:
-        if o.status == FAILED:
-            takes.append(None)
-            continue
-        audio, file_rate = sf.read(run.out / o.job.file_name, dtype="float32", always_2d=False)
-        if rate is not None and file_rate != rate:
-            raise InputError(
-                f"{o.job.file_name} is at {file_rate} Hz but other takes are at {rate} Hz.",
-                "Render the script again into an empty folder.",
-            )
-        rate = file_rate
-        takes.append(audio.reshape(-1) if audio.ndim == 1 else audio.mean(axis=1))
-    if rate is None:
-        run.session.console.warn("No line was rendered, so no timeline was written.")
-        return None
-    timeline = build_timeline(lines, takes, sample_rate=rate)
-    path = run.out / f"{TIMELINE_STEM}{extension}"
-    write_audio(path, timeline.audio, rate)
-    return path, timeline
-
-
-def _lines_text(numbers: list[int]) -> str:
-    return ("line " if len(numbers) == 1 else "lines ") + ", ".join(map(str, numbers))
-
-
-def _report(run: RenderRun, script: Path, timeline) -> None:
-    console = run.session.console
-    by = {s: [o for o in run.outcomes if o.status == s] for s in (RENDERED, SKIPPED, REUSED, FAILED)}
-    elapsed = time.monotonic() - run.started
-    audio_s = sum(o.record.duration_s for o in run.outcomes if o.record is not None)
-    cut = [o.job.number for o in run.outcomes if o.status == RENDERED and o.record and not o.record.complete]
-    data: dict[str, Any] = {
-        "script": str(script),
-        "out": str(run.out),
-        "rendered": len(by[RENDERED]),
-        "skipped": len(by[SKIPPED]) + len(by[REUSED]),
-        "failed": len(by[FAILED]),
-        "audio_s": round(audio_s, 3),
-        "elapsed_s": round(elapsed, 3),
-        "lines": [o.as_json() for o in run.outcomes],
-        "timeline": None,
-    }
-    parts = [f"rendered {len(by[RENDERED])}"]
-    if by[SKIPPED] or by[REUSED]:
-        reused = f" ({len(by[REUSED])} copied from lines that moved)" if by[REUSED] else ""
-        parts.append(f"skipped {len(by[SKIPPED]) + len(by[REUSED])} already rendered{reused}")
-    if by[FAILED]:
-        parts.append(f"{len(by[FAILED])} failed")
-    text = [
-        f"{len(run.outcomes)} lines: {', '.join(parts)}. "
-        f"{audio_s:.1f} s of audio in {run.out}, took {elapsed:.1f} s."
-    ]
-    if by[FAILED]:
-        text.append("Failed lines:")
-        for o in by[FAILED]:
-            message, hint = o.error or ("failed", None)
-            text.append(f"  line {o.job.number}: {message}" + (f" ({hint})" if hint else ""))
-    if cut:
-        console.warn(
-            f"{_lines_text(cut)}: the model did not end the take by itself (cut at the length limit). "
-            "Listen to these; rendering them with another seed may help."
-        )
-    if timeline is not None:
-        path, tl = timeline
-        data["timeline"] = {"file": str(path), "duration_s": round(tl.duration_s, 3), "warnings": tl.warnings}
-        text.append(f"Timeline: {path} ({tl.duration_s:.1f} s).")
-        for w in tl.warnings:
-            console.warn(f"timeline: {w}")
-    console.result(data, "\n".join(text))
