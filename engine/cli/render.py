@@ -128,10 +128,10 @@ def _settle_existing(run: RenderRun) -> list[Outcome]:
         rec = dataclasses.replace(old, line=job.number, text=job.line.text, voice=job.voice.name)
         run.manifest.record(job.file_name, rec)
         o.status, o.record = REUSED, rec
-    done = len(run.outcomes) - len(pending)
+    done = sum(o.status in (SKIPPED, REUSED) for o in run.outcomes)
     if done and pending:
         run.session.console.note(
-            f"{done} of {len(run.outcomes)} lines are already rendered; rendering the other {len(pending)}."
+            f"{done} of {len(run.outcomes)} lines are already rendered; {len(pending)} to render."
         )
     return pending
 

@@ -79,7 +79,7 @@ def report(run: RenderRun, script: Path, timeline) -> None:
     if cut:
         console.warn(
             f"{_lines_text(cut)}: the model did not end the take by itself (cut at the length limit). "
-            "Listen to these; rendering them with another seed may help."
+            "Listen, and render again with another seed where it sounds cut off."
         )
     if timeline is not None:
         path, tl = timeline
