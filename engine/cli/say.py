@@ -3,7 +3,9 @@
 Without ``--play`` the text goes through :func:`~engine.text.render_long_text`. With ``--play``
 the same chunks, with the same seeds, go through the engine's streaming API in one batch, and
 :class:`~engine.cli.playback.LiveJoin` plays them in order as they arrive; the file gets the
-same joined audio, so ``say --seed N`` sounds the same with or without ``--play``.
+joined audio that was played. ``say --seed N`` gives the same take with or without ``--play``
+(the same codec frames; the streaming decoder's audio matches the one-shot decoder's to float
+rounding).
 """
 
 from __future__ import annotations
