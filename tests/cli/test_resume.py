@@ -13,7 +13,7 @@ from engine.cli.manifest import MANIFEST_NAME
 from tests.cli.conftest import no_traceback
 
 LINES = [f"This is line number {n} of the long script." for n in range(1, 7)]
-TAKE = ("--max-new-tokens", "30", "--seed", "5")
+TAKE = ("--max-new-tokens", "20", "--seed", "5")
 # One line per batch, so the render is still going after its first line is saved. The batch size
 # is not part of a take's key (a take depends only on its own seed), so resuming may batch more.
 SLOW = (*TAKE, "--batch-size", "1")
