@@ -117,8 +117,9 @@ class Qwen3TTSModel:
         """Run short generations so the first real one is fast; on the CPU, pick the thread count.
 
         Initialises kernels and allocators, captures the CUDA graphs of the given batch sizes,
-        and on the CPU (``calibrate``) picks thread counts and weight layout by timing them (see
-        :mod:`engine.generation.cpu_tuning`). -> what it did, for logs and the status bar.
+        and on the CPU (``calibrate``) picks the linear-weight layout and thread counts by timing
+        them, which takes a few seconds at real sizes (see :mod:`engine.generation.cpu_tuning`).
+        -> what it did, for logs and the status bar.
         """
         voice = VoiceClonePromptItem(
             ref_code=None,

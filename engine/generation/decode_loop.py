@@ -77,11 +77,11 @@ class FrameDecoder:
 
     def __init__(self, talker: Talker, runner=None, tuning: CpuTuning | None = None) -> None:
         self.talker = talker
-        self.tuning = tuning or CpuTuning(talker.codec_head.weight.device)
+        self.tuning = tuning or CpuTuning(talker.device)
         if runner is None:
             from .cuda_graphs import GraphRunner, graphs_enabled
 
-            device = talker.codec_head.weight.device
+            device = talker.device
             runner = GraphRunner(talker) if graphs_enabled(device) else EagerRunner(talker)
         self.runner = runner
 

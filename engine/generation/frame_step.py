@@ -65,8 +65,8 @@ class FrameStep:
     def __init__(self, talker: Talker, params: SamplingParams, batch: int) -> None:
         self.talker, self.params, self.batch = talker, params, batch
         cfg = talker.config
-        dev = talker.codec_head.weight.device
-        dtype = talker.codec_head.weight.dtype
+        dev = talker.device
+        dtype = talker.dtype
         vocab = cfg.vocab_size
         suppress = torch.zeros(vocab, dtype=torch.bool, device=dev)
         suppress[vocab - SUPPRESSED_TOP_IDS :] = True

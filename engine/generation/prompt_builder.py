@@ -51,7 +51,7 @@ class PromptBuilder:
     def build_row(self, row: RowPrompt, non_streaming_mode: bool) -> tuple[torch.Tensor, torch.Tensor]:
         """-> prefill (L, H), trailing (Lt, H) for one row."""
         tc, t = self.config.talker, self.talker
-        dev = t.codec_head.weight.device
+        dev = t.device
         ids = lambda xs: self._ids(xs, dev)  # noqa: E731
         special = ids(
             [self.config.tts_bos_token_id, self.config.tts_eos_token_id, self.config.tts_pad_token_id]

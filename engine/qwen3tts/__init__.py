@@ -21,8 +21,8 @@ class Qwen3TTSNetwork(nn.Module):
 
     @property
     def device(self) -> torch.device:
-        return self.talker.codec_head.weight.device
+        return self.talker.device
 
     @property
     def dtype(self) -> torch.dtype:
-        return self.talker.codec_head.weight.dtype
+        return self.talker.dtype

@@ -75,6 +75,14 @@ class Talker(nn.Module):
         self.codec_head = nn.Linear(cfg.hidden_size, cfg.vocab_size, bias=False)
         self.code_predictor = CodePredictor(cfg.code_predictor, cfg.hidden_size)
 
+    @property
+    def device(self) -> torch.device:
+        return self.model.norm.weight.device  # a norm: never repacked, unlike the linear layers
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.model.norm.weight.dtype
+
     def embed_text(self, ids: torch.Tensor) -> torch.Tensor:
         """Token ids (..., T) -> projected text embeddings (..., T, H)."""
         return self.text_projection(self.model.text_embedding(ids))

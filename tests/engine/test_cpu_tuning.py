@@ -1,0 +1,57 @@
+"""CPU setup: every weight layout computes the same takes, and calibration picks one of them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from engine.generation.cpu_tuning import (
+    LAYOUTS,
+    PackedLinear,
+    linear_layout,
+    onednn_available,
+    set_linear_layout,
+)
+
+
+@pytest.fixture
+def fresh_model(tiny_checkpoint):
+    from engine import Qwen3TTSModel
+
+    return Qwen3TTSModel.from_pretrained(tiny_checkpoint, device="cpu")
+
+
+def _greedy(model, voice):
+    return model.generate_takes(
+        ["Layouts must agree.", "Second line."],
+        voice_clone_prompt=voice,
+        do_sample=False,
+        subtalker_dosample=False,
+        max_new_tokens=12,
+    )
+
+
+def test_every_layout_gives_the_same_greedy_takes(fresh_model, speech):
+    talker = fresh_model._parts.network.talker
+    voice = fresh_model.create_voice_clone_prompt(speech, x_vector_only_mode=True)
+    baseline = _greedy(fresh_model, voice)
+    layouts = [x for x in LAYOUTS if x != "packed" or onednn_available()]
+    assert "packed" in layouts  # the CPU torch wheel ships oneDNN
+    for layout in layouts + ["row"]:  # ... and back again
+        set_linear_layout(talker, layout)
+        assert linear_layout(talker) == layout
+        assert any(isinstance(m, PackedLinear) for m in talker.modules()) == (layout == "packed")
+        for a, b in zip(baseline, _greedy(fresh_model, voice)):
+            assert np.array_equal(a.codes, b.codes)
+            assert np.abs(a.audio - b.audio).max() < 1e-4
+
+
+def test_warm_up_calibrates_and_keeps_working(fresh_model, speech):
+    report = fresh_model.warm_up()
+    assert report["layout"] in LAYOUTS
+    assert report["decode_threads"] in (1, torch.get_num_threads())
+    assert linear_layout(fresh_model._parts.network.talker) == report["layout"]
+    voice = fresh_model.create_voice_clone_prompt(speech, x_vector_only_mode=True)
+    take = fresh_model.generate_takes("After warm-up.", voice_clone_prompt=voice, seed=1, max_new_tokens=6)[0]
+    assert take.frames == 5
