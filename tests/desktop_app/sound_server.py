@@ -1,12 +1,13 @@
-"""A real sound server for the audio tests: PulseAudio with a null sink called ``timbre``.
+"""A private sound server for the audio tests: PulseAudio with a null sink called ``timbre``.
 
-PortAudio reaches it through ALSA's pulse plugin (Debian's libasound2-plugins + pulseaudio make
-ALSA's ``default`` device PulseAudio). Whatever is played goes into the null sink; its
-``timbre.monitor`` source hears it back, which is what the recorder records in the tests.
-
-If no server runs, one is started as a daemon (``-n``: no default.pa, so no hardware probing on a
-machine without a sound card; ``--exit-idle-time=-1`` so it stays while the tests run). As root,
-PulseAudio warns that it is meant for per-user use, but runs; ``--system`` is not needed.
+The server is our own child process listening on its own socket, so it neither disturbs nor is
+disturbed by any other sound server on the machine: another test suite (or another checkout's)
+may start and stop the shared one at any time, which used to cut our streams mid-test. Clients
+find it through ``PULSE_SERVER`` in this process's environment, which PortAudio (through ALSA's
+pulse plugin: Debian's libasound2-plugins), ``pactl``, ``pacat`` and ``parecord`` all read.
+Whatever is played goes into the null sink; its ``timbre.monitor`` source hears it back, which
+is what the recorder records in the tests. ``-n`` loads no default.pa, so nothing probes for
+hardware on a machine without a sound card.
 """
 
 from __future__ import annotations
@@ -14,75 +15,81 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 SINK = "timbre"
 SOURCE = f"{SINK}.monitor"
+ENV_KEYS = ("PULSE_SERVER", "PULSE_SINK", "PULSE_SOURCE")
 
 
 @dataclass
 class SoundServer:
-    started: bool = False  # we started the daemon (and stop it at the end)
-    modules: list[str] = field(default_factory=list)  # modules we loaded into a running server
+    proc: subprocess.Popen
+    folder: Path
+    saved_env: dict[str, str | None]
 
 
 def _pactl(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=20)
 
 
-def _running() -> bool:
-    return shutil.which("pactl") is not None and _pactl("info").returncode == 0
-
-
 def start() -> SoundServer:
-    """Make sure a server with the ``timbre`` null sink runs; make it the default sink and source."""
-    if shutil.which("pulseaudio") is None or shutil.which("pactl") is None:
-        raise RuntimeError(
-            "PulseAudio is missing: install the Debian packages pulseaudio, libportaudio2 and "
-            "libasound2-plugins (.ci/run does)."
-        )
-    server = SoundServer()
-    if not _running():
-        subprocess.run(
-            [
-                "pulseaudio",
-                "--daemonize=yes",
-                "-n",
-                "--exit-idle-time=-1",
-                "--load=module-native-protocol-unix",
-                f"--load=module-null-sink sink_name={SINK} rate=48000",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-        server.started = True
-        deadline = time.monotonic() + 20
-        while not _running():
-            if time.monotonic() > deadline:
-                raise RuntimeError("PulseAudio was started but does not answer")
-            time.sleep(0.1)
-    sinks = _pactl("list", "short", "sinks").stdout
-    if not any(line.split("\t")[1:2] == [SINK] for line in sinks.splitlines()):
-        loaded = _pactl("load-module", "module-null-sink", f"sink_name={SINK}", "rate=48000")
-        if loaded.returncode != 0:
-            raise RuntimeError(f"Could not add the null sink: {loaded.stderr}")
-        server.modules.append(loaded.stdout.strip())
+    """Start the server, make it this process's sound server, with ``timbre`` as sink and source."""
+    for tool in ("pulseaudio", "pactl", "pacat", "parecord"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(
+                f"{tool} is missing: install the Debian packages pulseaudio, pulseaudio-utils, "
+                "libportaudio2 and libasound2-plugins (.ci/run does)."
+            )
+    folder = Path(tempfile.mkdtemp(prefix="timbre-pulse-"))
+    socket = folder / "native"
+    log = open(folder / "pulseaudio.log", "w")  # noqa: SIM115 - the server writes to it while it runs
+    proc = subprocess.Popen(
+        [
+            "pulseaudio",
+            "--daemonize=no",
+            "-n",
+            "--exit-idle-time=-1",
+            "--use-pid-file=no",
+            f"--load=module-native-protocol-unix socket={socket} auth-anonymous=1",
+            f"--load=module-null-sink sink_name={SINK} rate=48000",
+        ],
+        env={
+            **os.environ,
+            "PULSE_RUNTIME_PATH": str(folder / "run"),
+            "PULSE_STATE_PATH": str(folder / "state"),
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()  # the child has its own handle
+    server = SoundServer(proc, folder, {key: os.environ.get(key) for key in ENV_KEYS})
+    os.environ.update(PULSE_SERVER=f"unix:{socket}", PULSE_SINK=SINK, PULSE_SOURCE=SOURCE)
+    deadline = time.monotonic() + 30
+    while _pactl("info").returncode != 0:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(server)
+            raise RuntimeError(f"PulseAudio did not start: {(folder / 'pulseaudio.log').read_text()}")
+        time.sleep(0.1)
     _pactl("set-default-sink", SINK)
     _pactl("set-default-source", SOURCE)
-    # Clients (the ALSA pulse plugin included) read these when they connect: this process's
-    # streams use the null sink even where the server's defaults say otherwise.
-    os.environ["PULSE_SINK"] = SINK
-    os.environ["PULSE_SOURCE"] = SOURCE
     return server
 
 
 def stop(server: SoundServer) -> None:
-    for module in server.modules:
-        _pactl("unload-module", module)
-    if server.started:
-        _pactl("exit")
+    """End the server and give the environment back as it was."""
+    if server.proc.poll() is None:
+        server.proc.terminate()
+        server.proc.wait(timeout=20)
+    for key, value in server.saved_env.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    shutil.rmtree(server.folder, ignore_errors=True)
 
 
 def play_tone(frequency_hz: float, seconds: float, amplitude: float) -> subprocess.Popen:
