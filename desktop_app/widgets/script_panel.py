@@ -139,6 +139,7 @@ class ScriptPanel(QWidget):
         self.listen.setVisible(preview is not None)
         if preview is not None:
             preview.failed.connect(lambda m, h: self.banner.show_message("warning", m, h))
+            self.listen.toggled.connect(lambda on: None if on else preview.stop())
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
@@ -357,8 +358,10 @@ class ScriptPanel(QWidget):
         return job
 
     def cancel(self) -> None:
-        """Stop every render this panel started; finished takes are kept."""
+        """Stop every render this panel started (and listening to it); finished takes are kept."""
         self.tracker.cancel()
+        if self.preview is not None:
+            self.preview.stop()
 
     def _busy_changed(self, busy: bool) -> None:
         self.generate_button.setEnabled(not self.tracker.script_running)

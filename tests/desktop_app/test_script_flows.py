@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from desktop_app.engine_host import ModelPhase
 from desktop_app.models.script_model import COL_LANGUAGE, COL_VOICE, LineStatus
+from desktop_app.render_preview import GAP_S
 from desktop_app.settings import load_settings
 
 from ..conftest import SPEECH_TEXT
@@ -240,11 +241,24 @@ def test_listen_while_rendering_is_heard_before_the_job_ends(qtbot, two_voices, 
     assert np.max(np.abs(heard)) > 0.05 and np.mean(np.abs(heard) > 0.01) > 0.2
     first = next(n for kind, i, n in events if kind == "chunk" and i == 0)
     assert first == 6 * 1920  # the first piece: 6 frames of 80 ms
-    window.script_panel.cancel()
+    window.script_panel.cancel()  # stops the render, and the listening with it
+    assert not window.player.playing and window.preview.job is None
     qtbot.waitUntil(lambda: job in ended, timeout=TIMEOUT_MS)
     assert panel.model.line(0).status is LineStatus.CANCELLED
-    # What arrived plays out (the stream is complete now); Space on a take would stop it.
-    assert window.preview.job is None and window.player.playing and not window.player.streaming
-    assert window.player.queued_s > window.player.position_s
+
+
+def test_listening_plays_every_line_in_order(qtbot, two_voices, sound):
+    window, alice, bob = two_voices
+    panel = window.script_panel
+    panel.set_script("First line [pause 0.3s] with a pause.\nSecond line.")
+    panel.listen.setChecked(True)
+    takes = {}
+    window.host.take_ready.connect(lambda job, i, take: takes.setdefault(i, take))
+    lines = []
+    window.preview.line_changed.connect(lines.append)
+    render_script(qtbot, window, panel.editor.toPlainText())
+    assert lines[:2] == [0, 1] and window.preview.job is None  # followed to the end
+    # Everything was queued: line 1 (its chunks and the exact pause), a breath, line 2.
+    expected = takes[0].duration_s + GAP_S + takes[1].duration_s
+    assert window.player.queued_s == pytest.approx(expected, abs=0.01) and not window.player.streaming
     window.preview.stop()
-    assert not window.player.playing
