@@ -84,10 +84,10 @@ class LibraryJobs(QObject):
             voices = self._model.library.import_bundle(path)
         except TimbreError as e:
             message, hint = e.message, e.hint or ""
-            QTimer.singleShot(0, lambda: self.failed.emit(job, message, hint))
+            QTimer.singleShot(0, self, lambda: self.failed.emit(job, message, hint))
         else:
             self._model.refresh()
-            QTimer.singleShot(0, lambda: self.added.emit(job, voices))
+            QTimer.singleShot(0, self, lambda: self.added.emit(job, voices))
         return job
 
     def _on_added(self, job: int, voices: list) -> None:
