@@ -1,4 +1,5 @@
-"""The painted widgets: trim handles follow the mouse, the clip light lights on full scale."""
+"""The painted widgets: trim handles follow the mouse, the clip light lights on full scale; and
+garbage collection kept on the GUI thread."""
 
 from __future__ import annotations
 
@@ -43,3 +44,28 @@ def test_level_meter_clip_light(qtbot):
     assert meter.clipping
     meter.reset()
     assert not meter.clipping
+
+
+def test_garbage_is_collected_on_the_gui_thread_while_a_window_is_open(qtbot):
+    import gc
+    import weakref
+
+    from desktop_app import gui_gc
+
+    class Node:
+        pass
+
+    assert gc.isenabled()
+    gui_gc.acquire()
+    try:
+        assert not gc.isenabled()  # no collection on whichever thread allocates
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle: only the collector can free it
+        gone = weakref.ref(a)
+        del a, b
+        kept = [Node() for _ in range(gc.get_threshold()[0] + 10)]  # enough to make gen 0 due
+        qtbot.waitUntil(lambda: gone() is None, timeout=10_000)  # the GUI thread's timer did it
+        del kept
+    finally:
+        gui_gc.release()
+    assert gc.isenabled()
