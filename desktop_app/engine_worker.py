@@ -192,10 +192,14 @@ class EngineWorker(QObject):
 
     @staticmethod
     def _warm_up(model: Any) -> None:
-        """One tiny extraction and three frames, so the first real job does not pay for setup."""
+        """One tiny extraction, then the engine's own warm-up, before the model reports ready.
+
+        ``model.warm_up`` captures the CUDA graphs on a GPU and, on the CPU, picks the weight
+        layout and thread counts for this machine, so the first real job runs at full speed.
+        """
         noise = (0.01 * np.random.default_rng(0).standard_normal(model.sample_rate)).astype(np.float32)
-        items = model.create_voice_clone_prompt((noise, model.sample_rate), x_vector_only_mode=True)
-        model.generate_takes(["Warm up."], voice_clone_prompt=items, max_new_tokens=3, seed=0)
+        model.create_voice_clone_prompt((noise, model.sample_rate), x_vector_only_mode=True)
+        model.warm_up()
 
     def _report_devices(self, torch: Any) -> None:
         if self._devices_reported:

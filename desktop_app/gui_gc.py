@@ -18,42 +18,49 @@ from PySide6.QtCore import QObject, QTimer
 INTERVAL_MS = 500  # young-generation collections are cheap; twice a second keeps memory flat
 
 
-class _Collector(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.timer = QTimer(self)
-        self.timer.setInterval(INTERVAL_MS)
-        self.timer.timeout.connect(collect_due)
+class GuiGarbageCollector(QObject):
+    """Collects garbage on the GUI thread while windows hold it; one per QApplication.
 
+    ``for_app`` finds it among the application's children (or makes it there), so the state
+    lives with the application rather than in this module.
+    """
 
-_collector: _Collector | None = None
-_holders = 0
-_was_enabled = True
+    OBJECT_NAME = "timbre-gui-garbage-collector"
 
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.setObjectName(self.OBJECT_NAME)
+        self._holders = 0
+        self._was_enabled = True
+        self._timer = QTimer(self)
+        self._timer.setInterval(INTERVAL_MS)
+        self._timer.timeout.connect(collect_due)
 
-def acquire() -> None:
-    """A window opens: collect on the GUI thread from now on (must be called on that thread)."""
-    global _collector, _holders, _was_enabled
-    if _holders == 0:
-        _was_enabled = gc.isenabled()
-        gc.disable()
-        if _collector is None:
-            _collector = _Collector()
-        _collector.timer.start()
-    _holders += 1
+    @classmethod
+    def for_app(cls, app: QObject) -> GuiGarbageCollector:
+        for child in app.findChildren(QObject, cls.OBJECT_NAME):
+            if isinstance(child, cls):
+                return child
+        return cls(app)
 
+    def acquire(self) -> None:
+        """A window opens: collect on the GUI thread from now on (call it on that thread)."""
+        if self._holders == 0:
+            self._was_enabled = gc.isenabled()
+            gc.disable()
+            self._timer.start()
+        self._holders += 1
 
-def release() -> None:
-    """A window closed: when it was the last, collect now and let Python collect on its own again."""
-    global _holders
-    if _holders == 0:
-        return
-    _holders -= 1
-    if _holders == 0 and _collector is not None:
-        _collector.timer.stop()
-        gc.collect()
-        if _was_enabled:
-            gc.enable()
+    def release(self) -> None:
+        """A window closed: when it was the last, collect now and let Python collect on its own."""
+        if self._holders == 0:
+            return
+        self._holders -= 1
+        if self._holders == 0:
+            self._timer.stop()
+            gc.collect()
+            if self._was_enabled:
+                gc.enable()
 
 
 def collect_due() -> None:

@@ -27,7 +27,7 @@ from engine.errors import TimbreError
 from engine.library import VoiceLibrary
 from engine.paths import data_dir
 
-from .. import gui_gc
+from ..gui_gc import GuiGarbageCollector
 from ..audio_player import Player
 from ..engine_host import EngineHost, LoadRequest, ModelPhase, ModelState
 from ..icons import icon
@@ -67,8 +67,9 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: Settings | None = None, *, load_model: bool = True) -> None:
         super().__init__()
-        gui_gc.acquire()  # from now on Python collects garbage on this (the GUI) thread only
-        self._holds_gc = True
+        # from now on Python collects garbage on this (the GUI) thread only
+        self._gc: GuiGarbageCollector | None = GuiGarbageCollector.for_app(QApplication.instance())
+        self._gc.acquire()
         self.setWindowTitle("Timbre")
         self.setWindowIcon(icon("timbre", "#5a4fd6"))
         self.settings = settings if settings is not None else load_settings()
@@ -289,9 +290,9 @@ class MainWindow(QMainWindow):
         self.preview.stop()
         self.host.shutdown()
         self.library.close()
-        if self._holds_gc:
-            self._holds_gc = False
-            gui_gc.release()
+        if self._gc is not None:
+            self._gc.release()
+            self._gc = None
         event.accept()
 
 

@@ -50,13 +50,17 @@ def test_garbage_is_collected_on_the_gui_thread_while_a_window_is_open(qtbot):
     import gc
     import weakref
 
-    from desktop_app import gui_gc
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.gui_gc import GuiGarbageCollector
 
     class Node:
         pass
 
     assert gc.isenabled()
-    gui_gc.acquire()
+    collector = GuiGarbageCollector.for_app(QApplication.instance())
+    assert GuiGarbageCollector.for_app(QApplication.instance()) is collector  # one per application
+    collector.acquire()
     try:
         assert not gc.isenabled()  # no collection on whichever thread allocates
         a, b = Node(), Node()
@@ -67,5 +71,5 @@ def test_garbage_is_collected_on_the_gui_thread_while_a_window_is_open(qtbot):
         qtbot.waitUntil(lambda: gone() is None, timeout=10_000)  # the GUI thread's timer did it
         del kept
     finally:
-        gui_gc.release()
+        collector.release()
     assert gc.isenabled()

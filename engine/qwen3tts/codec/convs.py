@@ -52,9 +52,13 @@ class SnakeBeta(nn.Module):
         self.beta = nn.Parameter(torch.zeros(channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        alpha = torch.exp(self.alpha)[None, :, None]
-        beta = torch.exp(self.beta)[None, :, None]
-        return x + (1.0 / (beta + 1e-9)) * torch.pow(torch.sin(x * alpha), 2)
+        # Two passes over the (B, C, T) signal instead of five: at 24 kHz the activation is a
+        # third of the decoder's CPU time, and the convolutions are already compute-bound.
+        alpha = torch.exp(self.alpha)[:, None]  # (C, 1)
+        inv_beta = (1.0 / (torch.exp(self.beta) + 1e-9))[:, None]  # (C, 1)
+        s = torch.sin(x * alpha)
+        s.mul_(s)
+        return torch.addcmul(x, s, inv_beta)
 
 
 class ConvNeXtBlock(nn.Module):
