@@ -27,9 +27,9 @@ from engine.errors import TimbreError
 from engine.library import VoiceLibrary
 from engine.paths import data_dir
 
-from ..gui_gc import GuiGarbageCollector
 from ..audio_player import Player
 from ..engine_host import EngineHost, LoadRequest, ModelPhase, ModelState
+from ..gui_gc import GuiGarbageCollector
 from ..icons import icon
 from ..library_jobs import LibraryJobs
 from ..models.library_model import LibraryModel
