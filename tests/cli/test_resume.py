@@ -12,7 +12,9 @@ from engine.cli import exit_codes
 from engine.cli.manifest import MANIFEST_NAME
 from tests.cli.conftest import no_traceback
 
-LINES = [f"This is line number {n} of the long script." for n in range(1, 7)]
+# Enough lines that a run cannot finish between the test seeing its first take and the signal
+# arriving, however fast the machine renders.
+LINES = [f"This is line number {n} of the long script." for n in range(1, 31)]
 TAKE = ("--max-new-tokens", "20", "--seed", "5")
 # One line per batch, so the render is still going after its first line is saved. The batch size
 # is not part of a take's key (a take depends only on its own seed), so resuming may batch more.
@@ -54,7 +56,7 @@ def test_killed_render_resumes(cli, cli_process, voices, tmp_path):
     assert report["skipped"] == len(done) and report["rendered"] == len(LINES) - len(done)
     assert {x["file"] for x in report["lines"] if x["status"] == "skipped"} == set(done)
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".timbre")) == [
-        *[f"00{i}.wav" for i in range(1, 7)],
+        *[f"{i:03d}.wav" for i in range(1, len(LINES) + 1)],
         MANIFEST_NAME,
     ]
     for name in done:  # what was saved before the kill is kept as it was
