@@ -10,7 +10,7 @@ import soundfile as sf
 
 from engine.cli import exit_codes
 from tests.cli.conftest import FAST, no_traceback
-from tests.cli.sound_server import SoundServer
+from tests.sound_server import SoundServer
 
 LONG = "Hello there. This text is long enough [pause 0.4s] to be cut into a few chunks, and joined."
 
@@ -69,8 +69,8 @@ def test_say_refuses_bad_requests_before_loading_the_model(cli, voices, tmp_path
 
 
 @pytest.fixture(scope="module")
-def sound_server(tmp_path_factory):
-    server = SoundServer(tmp_path_factory.mktemp("pulse"))
+def sound_server():
+    server = SoundServer("timbre-cli")
     yield server
     server.stop()
 
@@ -86,8 +86,7 @@ def test_say_play_streams_to_the_sound_device(cli_process, voices, sound_server,
         )  # fmt: skip
         stdout, stderr = proc.communicate(timeout=300)
     finally:
-        recorder.terminate()
-        recorder.wait(timeout=30)
+        recorder.stop()
     no_traceback(stdout + stderr)
     assert proc.returncode == 0, stderr
     assert '"played": true' in stdout

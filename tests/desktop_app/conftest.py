@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from . import sound_server
+from tests.sound_server import SoundServer
 
 TIMEOUT_MS = 60_000  # generous: CI machines are slow and shared; no test waits this long when things work
 
@@ -16,15 +16,16 @@ def sound():
     import sys
 
     try:
-        server = sound_server.start()
+        server = SoundServer("timbre")
     except RuntimeError as e:
         pytest.fail(str(e))
+    server.activate()
     if "sounddevice" in sys.modules:  # PortAudio read its device list before the server ran
         from desktop_app.audio_io import rescan_devices
 
         rescan_devices()
     yield server
-    sound_server.stop(server)
+    server.stop()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import soundfile as sf
 
 from desktop_app import audio_io, audio_player
 
-from . import sound_server
 from .conftest import TIMEOUT_MS
 
 
@@ -31,7 +30,7 @@ def test_recorder_hears_a_tone(qtbot, sound):
     levels = []
     recorder.level_changed.connect(lambda rms, peak: levels.append(peak))
     recorder.start()
-    tone = sound_server.play_tone(440.0, 2.0, 0.5)
+    tone = sound.play_tone(440.0, 2.0, 0.5)
     qtbot.waitUntil(lambda: tone.poll() is not None, timeout=TIMEOUT_MS)
     with qtbot.waitSignal(recorder.finished, timeout=TIMEOUT_MS) as done:
         recorder.stop()
@@ -47,7 +46,7 @@ def test_player_is_heard_on_the_sink(qtbot, sound, tmp_path):
     rate = 24000
     t = np.arange(int(1.5 * rate)) / rate
     audio = (0.4 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
-    monitor = sound_server.MonitorRecording(str(tmp_path / "heard.wav"))
+    monitor = sound.record(tmp_path / "heard.wav")
     player = audio_player.Player()
     positions = []
     player.position_changed.connect(positions.append)

@@ -14,7 +14,6 @@ from desktop_app.models.script_model import COL_VOICE, LineStatus
 from desktop_app.voices import NEEDS_EXTRACTION, NEEDS_MODEL, READY
 
 from ..conftest import SPEECH_TEXT
-from . import sound_server
 from .conftest import TIMEOUT_MS
 from .helpers import add_voice_from_file, render_script
 
@@ -201,7 +200,7 @@ def test_listen_to_a_voice_reference(
     window = make_window(studio_settings)
     add_voice_from_file(qtbot, window, speech_file, "Alice", SPEECH_TEXT)
     panel = window.voices_panel
-    monitor = sound_server.MonitorRecording(str(tmp_path / "heard.wav"))
+    monitor = sound.record(tmp_path / "heard.wav")
     qtbot.wait(500)  # the monitor recorder connects
     panel.list.setFocus()
     with qtbot.waitSignal(window.player.state_changed, timeout=TIMEOUT_MS, check_params_cb=lambda p: not p):

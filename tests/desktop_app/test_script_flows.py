@@ -13,7 +13,6 @@ from desktop_app.render_preview import GAP_S
 from desktop_app.settings import load_settings
 
 from ..conftest import SPEECH_TEXT
-from . import sound_server
 from .conftest import TIMEOUT_MS
 from .helpers import add_voice_from_file, render_script
 
@@ -106,7 +105,7 @@ def test_play_a_take_is_heard(qtbot, two_voices, sound, tmp_path):
     takes = window.takes_panel
     record = takes.current_record()
     assert record is not None
-    monitor = sound_server.MonitorRecording(str(tmp_path / "heard.wav"))
+    monitor = sound.record(tmp_path / "heard.wav")
     positions = []
     window.player.position_changed.connect(positions.append)
     qtbot.wait(500)  # the monitor recorder connects
@@ -226,7 +225,7 @@ def test_listen_while_rendering_is_heard_before_the_job_ends(qtbot, two_voices, 
     window.host.take_ready.connect(lambda job, i, take: events.append(("take", i, 0)))
     ended = []
     window.host.job_finished.connect(lambda job, cancelled: ended.append(job))
-    monitor = sound_server.MonitorRecording(str(tmp_path / "heard.wav"))
+    monitor = sound.record(tmp_path / "heard.wav")
     qtbot.wait(500)  # the monitor recorder connects
     panel.listen.setChecked(True)
     job = window.generate()

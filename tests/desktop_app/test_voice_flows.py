@@ -10,7 +10,6 @@ from desktop_app.audio_quality import Severity, frame_levels_dbfs
 from desktop_app.voices import MODE_ICL, MODE_XVECTOR
 
 from ..conftest import SPEECH_TEXT
-from . import sound_server
 from .conftest import TIMEOUT_MS
 from .helpers import add_voice_from_file, save_in_editor
 
@@ -134,7 +133,7 @@ def test_record_voice_from_microphone(qtbot, make_window, studio_settings, sound
     recorder.recorder.level_changed.connect(lambda rms, peak: peaks.append(peak))
     qtbot.keyClick(editor, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # Ctrl+R starts
     assert recorder.recorder.recording and recorder.record_button.text() == "Stop"
-    tone = sound_server.play_tone(220.0, 3.0, 0.5)
+    tone = sound.play_tone(220.0, 3.0, 0.5)
     qtbot.waitUntil(lambda: tone.poll() is not None, timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: float(recorder.timer_label.text().split()[0]) > 3.0, timeout=TIMEOUT_MS)
     assert "Good length" in recorder.guidance.text()
