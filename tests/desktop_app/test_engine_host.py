@@ -113,10 +113,11 @@ def test_errors_in_the_creators_words():
     from desktop_app.engine_host import describe_error
     from engine.errors import UnsupportedModelError
 
-    class OutOfMemoryError(RuntimeError):  # what torch.cuda raises, without needing a GPU
-        pass
+    import torch
 
-    message, hint = describe_error(OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+    # The error torch raises when the GPU is full (the class exists in CPU builds too).
+    oom = torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+    message, hint = describe_error(oom)
     assert message == "The GPU ran out of memory." and "0.6B" in hint and "Nothing was lost" in hint
     message, hint = describe_error(UnsupportedModelError("Not a Base model.", "Use a Base model."))
     assert (message, hint) == ("Not a Base model.", "Use a Base model.")
