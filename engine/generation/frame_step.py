@@ -16,7 +16,7 @@ import torch
 
 from ..qwen3tts.layers import StaticKVCache
 from ..qwen3tts.talker import Talker
-from .sampling import SamplingParams, apply_repetition_penalty, choose
+from .sampling import SamplingParams, apply_repetition_penalty, candidates, choose, gumbel_noise_streams
 
 MIN_NEW_TOKENS = 2  # EOS is not allowed before this many first-codebook tokens (as the reference)
 SUPPRESSED_TOP_IDS = 1024  # the top of the codec vocabulary holds control ids, never sampled
@@ -75,6 +75,10 @@ class FrameStep:
         self.eos = cfg.codec_eos_token_id
         cp = talker.code_predictor.config
         self.groups = cp.num_code_groups
+        # Gumbel noise per frame for all codebooks at once: enough candidates for either vocabulary.
+        self.noise_candidates = max(
+            candidates(vocab, params.top_k), candidates(cp.vocab_size, params.subtalker_top_k)
+        )
         self.cp_cache = StaticKVCache.for_stack(cp, batch, self.groups, device=dev, dtype=dtype)
         two = torch.arange(2, device=dev)
         self.cp_prefill_pos = two[None].expand(batch, -1)  # (b, 2)
@@ -92,6 +96,10 @@ class FrameStep:
         logits = logits.masked_fill(self.suppress, float("-inf"))
         too_early = state.step < MIN_NEW_TOKENS
         logits[:, self.eos] = torch.where(too_early, float("-inf"), logits[:, self.eos])
+        noise = None
+        if p.do_sample or p.subtalker_dosample:
+            noise = gumbel_noise_streams(state.seeds, state.step, range(self.groups), self.noise_candidates)
+        # noise: (b, 16, n), one stream per codebook
         code0 = choose(
             logits,
             do_sample=p.do_sample,
@@ -101,9 +109,10 @@ class FrameStep:
             seeds=state.seeds,
             step=state.step,
             stream=0,
+            noise=None if noise is None else noise[:, 0],
         )  # (b,)
         state.seen.scatter_(1, code0[:, None], True)
-        codes = self._rest_of_frame(state.hidden, code0, state.seeds, state.step)  # (b, 16)
+        codes = self._rest_of_frame(state.hidden, code0, state.seeds, state.step, noise)  # (b, 16)
 
         # Feed the frame (plus this step's text token, or padding) to the talker for the next one.
         text = state.trailing.gather(
@@ -121,7 +130,7 @@ class FrameStep:
         state.step += 1
         return code0, codes, raw
 
-    def _rest_of_frame(self, talker_hidden, code0, seeds, step) -> torch.Tensor:
+    def _rest_of_frame(self, talker_hidden, code0, seeds, step, noise) -> torch.Tensor:
         """Codebooks 1..15 from the talker state and codebook 0. -> (b, 16)."""
         cp = self.talker.code_predictor
         p = self.params
@@ -142,6 +151,7 @@ class FrameStep:
                 seeds=seeds,
                 step=step,
                 stream=g,
+                noise=None if noise is None else noise[:, g],
             )
             out.append(code)
             if g == self.groups - 1:

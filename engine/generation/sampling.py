@@ -71,13 +71,31 @@ def _hash32(x: torch.Tensor) -> torch.Tensor:
 
 def gumbel_noise(seeds: torch.Tensor, step: torch.Tensor | int, stream: int, n: int) -> torch.Tensor:
     """Deterministic Gumbel(0, 1) noise (B, n) for row seeds (B,), a frame counter and a stream id."""
+    return gumbel_noise_streams(seeds, step, range(stream, stream + 1), n)[:, 0]
+
+
+def gumbel_noise_streams(
+    seeds: torch.Tensor, step: torch.Tensor | int, streams: range, n: int
+) -> torch.Tensor:
+    """The noise of :func:`gumbel_noise` for several streams at once -> (B, len(streams), n).
+
+    A frame draws from 16 streams (one per codebook); making them in one go is ~30 tensor
+    operations instead of ~80 per stream. Stream ``s`` gets the same numbers either way, and the
+    first ``m`` of ``n`` candidates are the noise for ``m`` candidates.
+    """
     base = _hash32((seeds & _M32) ^ _hash32((seeds >> 32) & _M32))
     base = _hash32(base ^ _hash32((torch.as_tensor(step, device=seeds.device) * 2654435761) & _M32))
-    base = _hash32(base ^ (stream * 40503 + 1))
+    ids = torch.arange(streams.start, streams.stop, device=seeds.device, dtype=torch.int64)
+    base = _hash32(base[:, None] ^ (ids * 40503 + 1))  # (B, S)
     idx = torch.arange(n, device=seeds.device, dtype=torch.int64)
-    bits = _hash32((base[:, None] + idx[None, :] * 0x27D4EB2F) & _M32)
-    u = ((bits & 0xFFFFFF).to(torch.float32) + 0.5) * (1.0 / 16777216.0)  # (B, n) in (0, 1)
+    bits = _hash32((base[:, :, None] + idx * 0x27D4EB2F) & _M32)  # (B, S, n)
+    u = ((bits & 0xFFFFFF).to(torch.float32) + 0.5) * (1.0 / 16777216.0)  # in (0, 1)
     return -torch.log(-torch.log(u))
+
+
+def candidates(vocab: int, top_k: int) -> int:
+    """How many candidates :func:`choose` draws noise for with this vocabulary and top-k."""
+    return top_k if 0 < top_k < vocab else vocab
 
 
 def apply_repetition_penalty(logits: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.Tensor:
@@ -98,13 +116,18 @@ def choose(
     seeds: torch.Tensor,
     step: torch.Tensor | int,
     stream: int,
+    noise: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Pick one token per row from ``logits`` (B, V) -> (B,) int64."""
+    """Pick one token per row from ``logits`` (B, V) -> (B,) int64.
+
+    ``noise`` (B, >= candidates): this stream's Gumbel noise made in advance
+    (:func:`gumbel_noise_streams`); without it the noise is made here.
+    """
     if not do_sample:
         return torch.argmax(logits, dim=-1)
     scores = logits.float() / temperature
     vocab = scores.shape[-1]
-    if 0 < top_k < vocab:
+    if candidates(vocab, top_k) < vocab:
         values, index = torch.topk(scores, top_k, dim=-1)  # (B, k), sorted high to low
     else:
         values, index = torch.sort(scores, dim=-1, descending=True)
@@ -114,5 +137,6 @@ def choose(
         drop = (probs.cumsum(-1) - probs) >= top_p
         drop[:, 0] = False
         values = values.masked_fill(drop, float("-inf"))
-    noisy = values + gumbel_noise(seeds, step, stream, values.shape[-1])
+    n = values.shape[-1]
+    noisy = values + (gumbel_noise(seeds, step, stream, n) if noise is None else noise[:, :n])
     return index.gather(-1, noisy.argmax(-1, keepdim=True)).squeeze(-1)

@@ -20,11 +20,21 @@ class RMSNorm(nn.Module):
         self.variance_epsilon = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # Normalise in float32 and scale in the input dtype, as the checkpoints were trained.
-        dtype = x.dtype
-        x32 = x.float()
-        x32 = x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + self.variance_epsilon)
-        return self.weight * x32.to(dtype)
+        return rms_norm(x, self.weight, self.variance_epsilon)
+
+
+def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
+    """RMS norm over the last dimension of ``x``; ``weight`` (..., D) broadcasts against ``x``."""
+    if x.dtype == torch.float32 and x.device.type == "cpu":
+        # One call instead of eight small ones (decoding runs ~400 norms a frame); on the CPU in
+        # float32 it computes exactly the expression below.
+        if weight.dim() == 1:
+            return torch.rms_norm(x, weight.shape, weight, eps)
+        return torch.rms_norm(x, x.shape[-1:], None, eps) * weight
+    # Normalise in float32 and scale in the input dtype, as the checkpoints were trained.
+    x32 = x.float()
+    x32 = x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + eps)
+    return weight * x32.to(x.dtype)
 
 
 class GatedMLP(nn.Module):
@@ -36,7 +46,13 @@ class GatedMLP(nn.Module):
         self.up_proj = nn.Linear(hidden_size, intermediate_size, bias=False)
         self.down_proj = nn.Linear(intermediate_size, hidden_size, bias=False)
 
+        # gate and up in one matrix (gate rows first), set by the CPU weight layout code.
+        self.register_module("gate_up_proj", None)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.gate_up_proj is not None:
+            gate, up = self.gate_up_proj(x).chunk(2, dim=-1)
+            return self.down_proj(F.silu(gate) * up)
         return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
 
 
@@ -55,19 +71,23 @@ class RotaryEmbedding:
         return self._inv_freq
 
     def __call__(self, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-        """``positions`` (B, T) -> cos, sin each (B, 1, T, hd) in ``dtype`` (computed in float32)."""
+        """``positions`` (B, T) -> cos, signed sin each (B, 1, T, hd) in ``dtype`` (computed in float32).
+
+        The sine's first half is negated, for :func:`apply_rotary`.
+        """
         freqs = positions.float()[..., None] * self.inv_freq(positions.device)  # (B, T, hd/2)
-        emb = torch.cat((freqs, freqs), dim=-1)  # (B, T, hd)
-        return emb.cos().to(dtype)[:, None], emb.sin().to(dtype)[:, None]
+        sin = freqs.sin()
+        cos = torch.cat((freqs, freqs), dim=-1).cos()  # (B, T, hd)
+        return cos.to(dtype)[:, None], torch.cat((-sin, sin), dim=-1).to(dtype)[:, None]
 
 
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+def apply_rotary(x: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor) -> torch.Tensor:
+    """Rotate ``x`` (..., hd) by the tables of :class:`RotaryEmbedding`.
 
-
-def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    return x * cos + _rotate_half(x) * sin
+    The usual ``x * cos + cat(-x2, x1) * sin``: rolling ``x`` by half and negating the sine's first
+    half gives the same numbers bit for bit in three operations instead of six.
+    """
+    return x * cos + x.roll(x.shape[-1] // 2, dims=-1) * signed_sin
 
 
 class KVSlot:
@@ -103,6 +123,10 @@ class Attention(nn.Module):
             self.k_norm = RMSNorm(head_dim, qk_norm_eps)
         else:
             self.q_norm = self.k_norm = None
+        # q, k and v in one matrix (q rows first), set by the CPU weight layout code; with it the
+        # query and key heads are normed and rotated together, as one tensor.
+        self.register_module("qkv_proj", None)
+        self.qk_norm_weight: torch.Tensor | None = None  # (nh + nkv, hd) with ``qkv_proj``
 
     def forward(
         self,
@@ -113,6 +137,8 @@ class Attention(nn.Module):
         kv: KVSlot | None = None,
     ) -> torch.Tensor:
         """``x`` (B, T, H); ``mask`` bool (B, 1, T, S) with True = may attend; returns (B, T, H)."""
+        if self.qkv_proj is not None:
+            return self._forward_fused(x, cos, sin, mask, kv)
         b, t, _ = x.shape
         q = self.q_proj(x).view(b, t, self.num_heads, self.head_dim)
         k = self.k_proj(x).view(b, t, self.num_kv_heads, self.head_dim)
@@ -122,6 +148,23 @@ class Attention(nn.Module):
         q = apply_rotary(q.transpose(1, 2), cos, sin)  # (B, nh, T, hd)
         k = apply_rotary(k.transpose(1, 2), cos, sin)  # (B, nkv, T, hd)
         v = v.transpose(1, 2)
+        return self._attend(q, k, v, mask, kv)
+
+    def _forward_fused(self, x, cos, sin, mask, kv: KVSlot | None) -> torch.Tensor:
+        # The same arithmetic as the unfused path in fewer, larger operations (decoding at batch 1
+        # on the CPU pays per operation).
+        b, t, _ = x.shape
+        nh, nkv, hd = self.num_heads, self.num_kv_heads, self.head_dim
+        qkv = self.qkv_proj(x).view(b, t, nh + 2 * nkv, hd)
+        qk, v = qkv[:, :, : nh + nkv], qkv[:, :, nh + nkv :]
+        if self.qk_norm_weight is not None:
+            qk = rms_norm(qk, self.qk_norm_weight, self.q_norm.variance_epsilon)
+        qk = apply_rotary(qk.transpose(1, 2), cos, sin)  # (B, nh + nkv, T, hd)
+        return self._attend(qk[:, :nh], qk[:, nh:], v.transpose(1, 2), mask, kv)
+
+    def _attend(self, q, k, v, mask, kv: KVSlot | None) -> torch.Tensor:
+        """q (B, nh, T, hd), k and v (B, nkv, T, hd) -> the output projection (B, T, H)."""
+        b, _, t, _ = q.shape
         if kv is not None:
             kv.k.index_copy_(2, kv.write_at, k)
             kv.v.index_copy_(2, kv.write_at, v)

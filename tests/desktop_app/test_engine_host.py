@@ -110,10 +110,10 @@ def test_cancel_stops_running_generation_and_keeps_finished_takes(qtbot, host, t
 
 
 def test_errors_in_the_creators_words():
+    import torch
+
     from desktop_app.engine_host import describe_error
     from engine.errors import UnsupportedModelError
-
-    import torch
 
     # The error torch raises when the GPU is full (the class exists in CPU builds too).
     oom = torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")

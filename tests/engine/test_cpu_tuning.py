@@ -32,19 +32,33 @@ def _greedy(model, voice):
     )
 
 
-def test_every_layout_gives_the_same_greedy_takes(fresh_model, speech):
+def _sampled(model, voice):
+    return model.generate_takes(
+        ["Layouts must agree.", "Second line."], voice_clone_prompt=voice, seed=[3, 4], max_new_tokens=12
+    )
+
+
+def test_every_layout_gives_the_same_takes(fresh_model, speech):
     talker = fresh_model._parts.network.talker
+    weights = {k: v.clone() for k, v in talker.state_dict().items()}
     voice = fresh_model.create_voice_clone_prompt(speech, x_vector_only_mode=True)
-    baseline = _greedy(fresh_model, voice)
+    greedy, sampled = _greedy(fresh_model, voice), _sampled(fresh_model, voice)
     layouts = [x for x in LAYOUTS if x != "packed" or onednn_available()]
     assert "packed" in layouts  # the CPU torch wheel ships oneDNN
     for layout in layouts + ["row"]:  # ... and back again
         set_linear_layout(talker, layout)
         assert linear_layout(talker) == layout
         assert any(isinstance(m, PackedLinear) for m in talker.modules()) == (layout == "packed")
-        for a, b in zip(baseline, _greedy(fresh_model, voice)):
+        # The packed layout also joins q/k/v and gate/up into one matrix each.
+        assert (talker.model.layers[0].self_attn.qkv_proj is not None) == (layout == "packed")
+        assert (talker.code_predictor.model.layers[0].mlp.gate_up_proj is not None) == (layout == "packed")
+        for a, b in zip(greedy + sampled, _greedy(fresh_model, voice) + _sampled(fresh_model, voice)):
             assert np.array_equal(a.codes, b.codes)
             assert np.abs(a.audio - b.audio).max() < 1e-4
+    # Back in the checkpoint's layout, every published parameter is there, unchanged.
+    after = talker.state_dict()
+    assert after.keys() == weights.keys()
+    assert all(torch.equal(after[k], weights[k]) for k in weights)
 
 
 def test_warm_up_calibrates_and_keeps_working(fresh_model, speech):
