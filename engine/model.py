@@ -133,13 +133,8 @@ class Qwen3TTSModel:
             self.generate_takes(["Warm up."] * batch, **opts)
         report: dict[str, Any] = {"device": str(self.device), "dtype": str(self.dtype).replace("torch.", "")}
         if self.device.type == "cpu" and calibrate:
-            short = dict(opts, max_new_tokens=3)
-            report.update(
-                self._tuning.calibrate(
-                    self._parts.network.talker,
-                    lambda batch: self.generate_takes(["Warm up."] * batch, **short),
-                )
-            )
+            decoder = self._renderer.decoder
+            report.update(self._tuning.calibrate(self._parts.network.talker, decoder.frame_seconds))
         return report
 
     def get_supported_languages(self) -> list[str]:

@@ -9,6 +9,7 @@ so they stop costing compute, and are reported at once.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -163,6 +164,36 @@ class FrameDecoder:
             if req.should_stop is not None and req.should_stop():
                 raise GenerationCancelled("Generation was cancelled.")
             step += 1
+
+    @torch.inference_mode()
+    def frame_seconds(self, batch: int, frames: int = 4, prompt_len: int = 8) -> float:
+        """Seconds one frame of ``batch`` rows takes, for calibration: a made-up prompt, no audio.
+
+        -> the fastest frame-to-frame time while every row was still running (the least
+        disturbed by the rest of the machine). Frame 0 carries the prefill and is not counted.
+        """
+        t = self.talker
+        dev, dtype, hidden = t.device, t.dtype, t.config.hidden_size
+        prompt = BatchPrompt(
+            prefill=0.02 * torch.randn((batch, prompt_len, hidden), device=dev).to(dtype),  # (B, L, H)
+            prefill_lengths=torch.full((batch,), prompt_len, device=dev),  # (B,)
+            trailing=torch.zeros((batch, 1, hidden), device=dev, dtype=dtype),  # (B, 1, H)
+            trailing_lengths=torch.zeros((batch,), dtype=torch.long, device=dev),
+            tts_pad=torch.zeros(hidden, device=dev, dtype=dtype),
+        )
+        req = DecodeRequest(
+            prompt,
+            SamplingParams(),
+            seeds=torch.arange(batch),
+            max_frames=[frames] * batch,
+            loop_guard=False,
+        )
+        stamps = []
+        for event in self.frames(req):
+            if len(event.rows) < batch:  # a row ended (EOS): later frames are a smaller batch
+                break
+            stamps.append(time.perf_counter())
+        return min(b - a for a, b in zip(stamps, stamps[1:]))
 
     def run(
         self, req: DecodeRequest, on_event: Callable[[FrameEvent], None] | None = None

@@ -43,15 +43,16 @@ def test_every_layout_gives_the_same_takes(fresh_model, speech):
     weights = {k: v.clone() for k, v in talker.state_dict().items()}
     voice = fresh_model.create_voice_clone_prompt(speech, x_vector_only_mode=True)
     greedy, sampled = _greedy(fresh_model, voice), _sampled(fresh_model, voice)
-    layouts = [x for x in LAYOUTS if x != "packed" or onednn_available()]
-    assert "packed" in layouts  # the CPU torch wheel ships oneDNN
-    for layout in layouts + ["row"]:  # ... and back again
+    layouts = [x for x in LAYOUTS if not x.startswith("packed") or onednn_available()]
+    assert "packed_b1" in layouts  # the CPU torch wheel ships oneDNN
+    for layout in layouts + ["packed", "row"]:  # ... from one packing to another, and back again
         set_linear_layout(talker, layout)
         assert linear_layout(talker) == layout
-        assert any(isinstance(m, PackedLinear) for m in talker.modules()) == (layout == "packed")
-        # The packed layout also joins q/k/v and gate/up into one matrix each.
-        assert (talker.model.layers[0].self_attn.qkv_proj is not None) == (layout == "packed")
-        assert (talker.code_predictor.model.layers[0].mlp.gate_up_proj is not None) == (layout == "packed")
+        packed = layout.startswith("packed")
+        assert any(isinstance(m, PackedLinear) for m in talker.modules()) == packed
+        # The packed layouts also join q/k/v and gate/up into one matrix each.
+        assert (talker.model.layers[0].self_attn.qkv_proj is not None) == packed
+        assert (talker.code_predictor.model.layers[0].mlp.gate_up_proj is not None) == packed
         for a, b in zip(greedy + sampled, _greedy(fresh_model, voice) + _sampled(fresh_model, voice)):
             assert np.array_equal(a.codes, b.codes)
             assert np.abs(a.audio - b.audio).max() < 1e-4
@@ -65,7 +66,34 @@ def test_warm_up_calibrates_and_keeps_working(fresh_model, speech):
     report = fresh_model.warm_up()
     assert report["layout"] in LAYOUTS
     assert report["decode_threads"] in (1, torch.get_num_threads())
+    assert report["big_batch_threads"] in (1, torch.get_num_threads())
+    assert report["behind_best"] >= 1.0
     assert linear_layout(fresh_model._parts.network.talker) == report["layout"]
     voice = fresh_model.create_voice_clone_prompt(speech, x_vector_only_mode=True)
     take = fresh_model.generate_takes("After warm-up.", voice_clone_prompt=voice, seed=1, max_new_tokens=6)[0]
     assert take.frames == 5
+
+
+def test_calibration_decodes_every_batch_size_under_each_thread_count(fresh_model):
+    """Each candidate thread count must reach the decode loop of both batch sizes it is timed on,
+    and the layout that decodes fastest is kept."""
+    from engine.generation.cpu_tuning import CALIBRATION_BATCHES, CpuTuning
+
+    tuning = CpuTuning(torch.device("cpu"))
+    seen = set()
+
+    def frame_seconds(batch):
+        with tuning.decoding(batch):
+            seen.add((linear_layout(talker), batch, torch.get_num_threads()))
+        return 0.1 if linear_layout(talker) == "k_major" else 0.2  # k_major "wins"
+
+    talker = fresh_model._parts.network.talker
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        report = tuning.calibrate(talker, frame_seconds)
+    finally:
+        torch.set_num_threads(before)
+    layouts = [x for x in LAYOUTS if not x.startswith("packed") or onednn_available()]
+    assert seen == {(x, b, n) for x in layouts for b in CALIBRATION_BATCHES for n in (1, 2)}
+    assert linear_layout(talker) == report["layout"] == "k_major"
