@@ -124,10 +124,11 @@ class CpuTuning:
 
         ``frame_seconds(batch)`` decodes a few frames of ``batch`` rows and returns the seconds
         one frame took, its first frame settling caches and the allocator (prefill and the codec
-        are left out: they happen once a line, frames a hundred times). For every layout, the thread count that decodes one row fastest and
-        the one that decodes eight rows fastest are found; the layout kept is the one whose
-        slower batch size is the least behind the best any layout does at that size (both
-        matter: a single line is one row, a script is many).
+        are left out: they happen once a line, frames a hundred times). For every layout, the
+        thread count that decodes one row fastest and the one that decodes eight rows fastest
+        are found; the layout kept is the one whose slower batch size is the least behind the
+        best any layout does at that size (both matter: a single line is one row, a script is
+        many).
         """
         if self.device.type != "cpu":
             return {}
@@ -150,8 +151,9 @@ class CpuTuning:
 
         self.layout = min(layouts, key=behind)
         set_linear_layout(module, self.layout)
-        self.threads = best[self.layout][1][1]
-        self.big_batch_threads = best[self.layout][CALIBRATION_BATCHES[-1]][1]
+        one_row, many_rows = CALIBRATION_BATCHES
+        self.threads = best[self.layout][one_row][1]
+        self.big_batch_threads = best[self.layout][many_rows][1]
         return {
             "layout": self.layout,
             "decode_threads": self.threads,
