@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import InitVar, asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,12 @@ class VoiceClonePromptItem:
     ``ref_code`` int64 (T, 16) holds the reference audio's codec frames (ICL mode) or is None
     (x-vector mode); ``ref_spk_embedding`` (D,) is the speaker x-vector; ``icl_mode`` is always
     ``not x_vector_only_mode``; ``ref_text`` is the reference transcript (ICL mode).
+
+    The fields are exactly the official ones, so ``VoiceClonePromptItem(**asdict(item))`` and
+    ``torch.save({"items": [asdict(item)]})`` work both ways between this package and the
+    official one. ``signature`` (the :class:`ModelSignature` of the model that extracted the
+    voice, or its dict form) is an init-only argument kept as a plain attribute: it is not a
+    dataclass field, so ``asdict`` leaves it out and the official class can read what we write.
     """
 
     ref_code: torch.Tensor | None
@@ -65,9 +71,16 @@ class VoiceClonePromptItem:
     x_vector_only_mode: bool
     icl_mode: bool
     ref_text: str | None = None
-    signature: ModelSignature | None = None
+    signature: InitVar[ModelSignature | dict | None] = None
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, signature: ModelSignature | dict | None) -> None:
+        if isinstance(signature, dict):
+            signature = ModelSignature.from_dict(signature)
+        elif signature is not None and not isinstance(signature, ModelSignature):
+            raise InputError(
+                f"signature must be a ModelSignature or its dict form, not {type(signature).__name__}."
+            )
+        self.signature: ModelSignature | None = signature
         self.x_vector_only_mode = bool(self.x_vector_only_mode)
         self.icl_mode = not self.x_vector_only_mode
         if self.icl_mode and self.ref_code is None:
