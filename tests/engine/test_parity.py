@@ -81,6 +81,21 @@ def test_batched_encode_with_a_twelve_second_signal_matches(ref_model, golden, m
     assert torch.equal(items[1].ref_code, golden["batch24.ref_code1"])
 
 
+@pytest.mark.parametrize("longer_first", [False, True])
+def test_extraction_does_not_depend_on_the_batch(ref_model, golden, meta, longer_first):
+    """A 24 kHz voice extracted beside a longer 44.1 kHz one gets its codes from extracting it alone."""
+    short24, rate = _audio("ref_24k.flac")
+    long44 = str(REFERENCE_DIR / "audio" / "ref_44k_stereo.flac")
+    cut = (_audio("long_24k.flac")[0][: int(3.5 * 24000)], 24000)  # ends inside a frame
+    for voice, golden_key in (((short24, rate), "icl1.ref_code"), (cut, None)):
+        alone = ref_model.create_voice_clone_prompt(voice, ref_text="alone")[0].ref_code
+        batch = [long44, voice] if longer_first else [voice, long44]
+        items = ref_model.create_voice_clone_prompt(batch, ref_text=["other", "beside"])
+        assert torch.equal(items[1 if longer_first else 0].ref_code, alone)
+        if golden_key:
+            assert torch.equal(alone, golden[golden_key])
+
+
 def _generate(ref_model, prompts, spec, capture=None):
     return ref_model.generate_takes(
         spec["texts"],

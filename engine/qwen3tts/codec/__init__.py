@@ -47,20 +47,21 @@ class SpeechCodec(nn.Module):
     def encode(self, wavs: list[np.ndarray]) -> list[torch.Tensor]:
         """24 kHz mono float32 waves -> codes, each (frames, 16) int64 on the codec's device.
 
-        One right-zero-padded batch: every encoder layer is causal, so padding does not change
-        the frames of shorter waves.
+        Each wave is encoded on its own. In a padded batch the last, partly filled frame of a
+        shorter wave would see the layers' outputs over the padding instead of each layer's own
+        end padding, so its codes (and every ICL take made from them) would depend on what
+        else was extracted with it.
         """
         param = next(self.decoder.parameters())
-        lengths = [len(w) for w in wavs]
-        batch = torch.zeros((len(wavs), max(lengths)), dtype=torch.float32)  # (B, N)
-        for i, w in enumerate(wavs):
-            batch[i, : len(w)] = torch.from_numpy(np.ascontiguousarray(w, dtype=np.float32))
-        batch = batch.to(device=param.device, dtype=param.dtype)
         n_q = self.config.encoder_valid_num_quantizers
-        codes = self.encoder.encode(batch.unsqueeze(1), num_quantizers=n_q, return_dict=True).audio_codes
-        codes = codes[:, :n_q]  # (B, 16, frames)
-        frames = [math.ceil(n / self.config.encode_downsample_rate) for n in lengths]
-        return [codes[i, :, :f].transpose(0, 1).contiguous() for i, f in enumerate(frames)]
+        out = []
+        for w in wavs:
+            x = torch.from_numpy(np.ascontiguousarray(w, dtype=np.float32))  # (N,)
+            x = x.to(device=param.device, dtype=param.dtype)[None, None]  # (1, 1, N)
+            codes = self.encoder.encode(x, num_quantizers=n_q, return_dict=True).audio_codes[0, :n_q]
+            frames = math.ceil(len(w) / self.config.encode_downsample_rate)
+            out.append(codes[:, :frames].transpose(0, 1).contiguous())  # (frames, 16)
+        return out
 
     @torch.inference_mode()
     def decode(self, codes: list[torch.Tensor]) -> list[torch.Tensor]:
