@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (  # noqa: F401  (re-exported)
     AudioInputError,
+    AudioTypeError,
     CheckpointError,
     GenerationCancelled,
     InputError,

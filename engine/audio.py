@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .errors import AudioInputError
+from .errors import AudioInputError, AudioTypeError
 
 MIN_REFERENCE_S = 0.5
 URL_TIMEOUT_S = 30
@@ -160,7 +160,7 @@ def load_audio(item: Any, index: int = 0) -> tuple[np.ndarray, int]:
         else:
             audio, sr = _read_path(Path(os.path.expanduser(item)))
     else:
-        raise AudioInputError(
+        raise AudioTypeError(
             f"Reference audio {index} has an unsupported type {type(item).__name__}.",
             "Use a file path, URL, base64 string, or a tuple (waveform, sample_rate).",
         )

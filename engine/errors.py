@@ -31,6 +31,10 @@ class AudioInputError(InputError):
     """Reference audio that is missing, undecodable, empty or too short."""
 
 
+class AudioTypeError(AudioInputError, TypeError):
+    """Reference audio given as a type no reader accepts (the official package raises ``TypeError``)."""
+
+
 class CheckpointError(TimbreError, ValueError):
     """A model folder with missing or malformed files."""
 
