@@ -18,7 +18,6 @@ from ..qwen3tts.layers import StaticKVCache
 from ..qwen3tts.talker import Talker
 from .sampling import SamplingParams, apply_repetition_penalty, candidates, choose, gumbel_noise_streams
 
-MIN_NEW_TOKENS = 2  # EOS is not allowed before this many first-codebook tokens (as the reference)
 SUPPRESSED_TOP_IDS = 1024  # the top of the codec vocabulary holds control ids, never sampled
 
 
@@ -94,7 +93,7 @@ class FrameStep:
         raw = t.codec_head(state.hidden).float()  # (b, V)
         logits = apply_repetition_penalty(raw, state.seen, p.repetition_penalty)
         logits = logits.masked_fill(self.suppress, float("-inf"))
-        too_early = state.step < MIN_NEW_TOKENS
+        too_early = state.step < p.min_new_tokens
         logits[:, self.eos] = torch.where(too_early, float("-inf"), logits[:, self.eos])
         noise = None
         if p.do_sample or p.subtalker_dosample:

@@ -31,6 +31,8 @@ class SamplingParams:
     subtalker_top_p: float = 1.0
     subtalker_temperature: float = 0.9
     max_new_tokens: int = 2048
+    # EOS is not allowed before this many first-codebook tokens (the official package fixes it at 2).
+    min_new_tokens: int = 2
 
     @classmethod
     def merged(cls, defaults: dict[str, Any], **user: Any) -> SamplingParams:
@@ -56,6 +58,10 @@ class SamplingParams:
             (self.top_k >= 0 and self.subtalker_top_k >= 0, "top_k must be 0 (off) or more"),
             (self.repetition_penalty > 0, "repetition_penalty must be greater than 0"),
             (self.max_new_tokens >= 2, "max_new_tokens must be at least 2"),
+            (
+                0 <= self.min_new_tokens <= self.max_new_tokens,
+                "min_new_tokens must be between 0 and max_new_tokens",
+            ),
         ]
         for ok, message in checks:
             if not ok:
