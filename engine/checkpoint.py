@@ -37,11 +37,14 @@ def resolve_model_dir(
     progress: DownloadProgress | None = None,
     cache_dir: str | None = None,
     local_files_only: bool | None = None,
+    revision: str | None = None,
+    token: str | bool | None = None,
 ) -> Path:
     """Return the local folder of a model: the folder itself, or the hub snapshot.
 
     A hub repo id is looked up in the local Hugging Face cache first and downloaded when it
-    is missing (unless offline). Errors name the folder or repo and what to do instead.
+    is missing (unless offline). ``revision`` (branch, tag or commit) and ``token`` (for
+    private or gated repos) are the hub's own. Errors name the folder or repo and what to do.
     """
     path = Path(os.path.expanduser(str(name_or_path)))
     if path.is_dir():
@@ -53,15 +56,16 @@ def resolve_model_dir(
             "Choose a folder holding config.json and model.safetensors, or enter a hub id such as "
             f"{DEFAULT_REPO_ID}.",
         )
-    return _snapshot(name, progress=progress, cache_dir=cache_dir, local_files_only=local_files_only)
+    hub = {"cache_dir": cache_dir, "revision": revision, "token": token}
+    return _snapshot(name, progress=progress, local_files_only=local_files_only, hub=hub)
 
 
-def _snapshot(repo_id: str, *, progress, cache_dir, local_files_only) -> Path:
+def _snapshot(repo_id: str, *, progress, local_files_only, hub: dict) -> Path:
     from huggingface_hub import snapshot_download
     from huggingface_hub.constants import HF_HUB_OFFLINE
 
     try:
-        return Path(snapshot_download(repo_id, cache_dir=cache_dir, local_files_only=True))
+        return Path(snapshot_download(repo_id, local_files_only=True, **hub))
     except Exception:  # not cached (or only partly): fall through to a download
         pass
     offline = HF_HUB_OFFLINE if local_files_only is None else local_files_only
@@ -74,11 +78,11 @@ def _snapshot(repo_id: str, *, progress, cache_dir, local_files_only) -> Path:
             f"The model {repo_id} is not in the local Hugging Face cache, and downloads are off (offline mode).",
             hint,
         )
-    watcher = _DownloadWatcher(repo_id, cache_dir, progress) if progress else None
+    watcher = _DownloadWatcher(repo_id, progress, hub) if progress else None
     try:
         if watcher:
             watcher.start()
-        return Path(snapshot_download(repo_id, cache_dir=cache_dir))
+        return Path(snapshot_download(repo_id, **hub))
     except Exception as e:  # network, auth, no such repo: all end in the same advice
         raise ModelNotAvailableError(
             f"The model {repo_id} is not in the local cache and could not be downloaded ({type(e).__name__}: {e}).",
@@ -92,12 +96,12 @@ def _snapshot(repo_id: str, *, progress, cache_dir, local_files_only) -> Path:
 class _DownloadWatcher:
     """Reports bytes on disk in a repo's blob folder while ``snapshot_download`` runs."""
 
-    def __init__(self, repo_id: str, cache_dir: str | None, progress: DownloadProgress) -> None:
+    def __init__(self, repo_id: str, progress: DownloadProgress, hub: dict) -> None:
         from huggingface_hub.constants import HF_HUB_CACHE
 
         folder = "models--" + repo_id.replace("/", "--")
-        self.blobs = Path(cache_dir or HF_HUB_CACHE) / folder / "blobs"
-        self.repo_id, self.progress = repo_id, progress
+        self.blobs = Path(hub["cache_dir"] or HF_HUB_CACHE) / folder / "blobs"
+        self.repo_id, self.progress, self.hub = repo_id, progress, hub
         self.total = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="timbre-download-watch", daemon=True)
@@ -106,7 +110,8 @@ class _DownloadWatcher:
         try:
             from huggingface_hub import HfApi
 
-            info = HfApi().model_info(self.repo_id, files_metadata=True)
+            api = HfApi(token=self.hub["token"])
+            info = api.model_info(self.repo_id, revision=self.hub["revision"], files_metadata=True)
             self.total = sum(s.size or 0 for s in info.siblings or [])
         except Exception:
             self.total = 0  # unknown size: still report bytes done
