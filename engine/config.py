@@ -113,6 +113,16 @@ class TTSConfig:
     tts_eos_token_id: int = 151673
 
     @property
+    def talker_config(self) -> TalkerConfig:
+        """The official name of :attr:`talker` (``config.json``'s key), read by apps."""
+        return self.talker
+
+    @property
+    def speaker_encoder_config(self) -> SpeakerEncoderConfig:
+        """The official name of :attr:`speaker_encoder`."""
+        return self.speaker_encoder
+
+    @property
     def supported_languages(self) -> list[str]:
         """Languages the model accepts, lower case, ``auto`` first (dialects are speaker-bound)."""
         names = [n.lower() for n in self.talker.codec_language_id if "dialect" not in n]

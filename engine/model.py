@@ -8,8 +8,8 @@ or one voice per line.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -25,10 +25,28 @@ from .generation.render import AudioChunk, Renderer, RenderJob
 from .generation.runaway import frame_cap
 from .generation.sampling import SamplingParams
 from .loading import Components, load_components, pick_device, pick_dtype
+from .official_model import ModelView
+from .official_options import IGNORED_GENERATE_OPTIONS, IGNORED_LOAD_OPTIONS, device_from_map, drop_ignored
 from .prompt import ModelSignature, VoiceClonePromptItem
 from .take import Take
 
 TakeCallback = Callable[[Take], None]
+SAMPLING_OPTIONS = frozenset(f.name for f in fields(SamplingParams))
+SEED_MASK = (1 << 63) - 1
+# from_pretrained's own names (for "did you mean" on a misspelt one)
+LOAD_OPTIONS = frozenset(
+    {
+        "device",
+        "dtype",
+        "device_map",
+        "torch_dtype",
+        "progress",
+        "local_files_only",
+        "cache_dir",
+        "revision",
+        "token",
+    }
+)
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -57,6 +75,9 @@ class Qwen3TTSModel:
         self._tuning = CpuTuning(device)
         self._renderer = Renderer(FrameDecoder(parts.network.talker, tuning=self._tuning), parts.codec)
         self._mel = None
+        #: The official wrapper's ``.model`` as apps read it (model type, languages, talker
+        #: config, ``speech_tokenizer.encode`` / ``decode``): see :mod:`engine.official_model`.
+        self.model = ModelView(parts, self.generate_defaults)
 
     @classmethod
     def from_pretrained(
@@ -68,28 +89,31 @@ class Qwen3TTSModel:
         progress: DownloadProgress | None = None,
         local_files_only: bool | None = None,
         cache_dir: str | None = None,
+        revision: str | None = None,
+        token: str | bool | None = None,
         **kwargs: Any,
     ) -> Qwen3TTSModel:
         """Load a model folder in the official layout, or a hub repo id (downloaded when missing).
 
         ``device``: None picks CUDA when present, else the CPU. ``dtype``: None picks bfloat16
-        on CUDA and float32 on the CPU. For drop-in use, ``device_map`` and ``torch_dtype`` are
-        accepted as aliases and ``attn_implementation`` is ignored.
+        on CUDA and float32 on the CPU. ``revision`` and ``token`` reach the hub. For drop-in
+        use, the official (transformers) spellings work: ``device_map`` (a device, an index,
+        ``"auto"``, or a dict naming one device such as ``{"": "cpu"}``) and ``torch_dtype``;
+        loading options with no effect here (``attn_implementation``, ``low_cpu_mem_usage``,
+        ``trust_remote_code``, ``quantization_config``...) are ignored with one logged warning.
         """
-        device = kwargs.pop("device_map", None) if device is None else device
-        dtype = kwargs.pop("torch_dtype", None) if dtype is None else dtype
-        kwargs.pop("attn_implementation", None)
-        kwargs.pop("device_map", None)
-        kwargs.pop("torch_dtype", None)
-        if kwargs:
-            raise InputError(f"Unknown from_pretrained option(s): {', '.join(sorted(kwargs))}.")
-        dev = pick_device(device)
-        dt = pick_dtype(dtype, dev)
+        device_map = kwargs.pop("device_map", None)
+        torch_dtype = kwargs.pop("torch_dtype", None)
+        drop_ignored(kwargs, IGNORED_LOAD_OPTIONS, LOAD_OPTIONS, "from_pretrained")
+        dev = pick_device(device if device is not None else device_from_map(device_map))
+        dt = pick_dtype(dtype if dtype is not None else torch_dtype, dev)
         folder = resolve_model_dir(
             pretrained_model_name_or_path,
             progress=progress,
             cache_dir=cache_dir,
             local_files_only=local_files_only,
+            revision=revision,
+            token=token,
         )
         return cls(load_components(folder, dev, dt), dev, dt)
 
@@ -181,7 +205,7 @@ class Qwen3TTSModel:
         sig = self.signature
         return [
             VoiceClonePromptItem(
-                ref_code=codes[i].cpu() if i in codes else None,
+                ref_code=codes.get(i),
                 ref_spk_embedding=self._speaker_embedding(waves[i]),
                 x_vector_only_mode=xvec[i],
                 icl_mode=not xvec[i],
@@ -198,7 +222,7 @@ class Qwen3TTSModel:
             self._mel = LogMel(self.config.speaker_encoder.sample_rate, self.config.speaker_encoder.mel_dim)
         mels = self._mel(torch.from_numpy(wav_24k)[None])  # (1, frames, 128), float32 on the CPU
         net = self._parts.network
-        return net.speaker_encoder(mels.to(self.device, self.dtype))[0].float().cpu()  # (D,)
+        return net.speaker_encoder(mels.to(self.device, self.dtype))[0]  # (D,), as the official: model dtype
 
     # ----- generate many ---------------------------------------------------------------------
     def generate_voice_clone(
@@ -216,7 +240,12 @@ class Qwen3TTSModel:
 
         Give either ``voice_clone_prompt`` (items from :meth:`create_voice_clone_prompt`: one
         for all texts, or one per text) or ``ref_audio`` (+ ``ref_text``). Sampling options as
-        in the official package, plus ``seed`` (an int, or one per text) to reproduce a take.
+        in the official package (``min_new_tokens`` too), plus ``seed`` (an int, or one per
+        text) to reproduce a take. Without ``seed``, each line's seed is drawn from torch's
+        global generator, so ``torch.manual_seed(n)`` before the call reproduces it, as it does
+        in the official package. The official package's other generate options (``instruct``,
+        ``eos_token_id``, transformers' ``generate`` arguments) are accepted and ignored with
+        one logged warning; a misspelt option is an error naming the closest real one.
         """
         takes = self.generate_takes(
             text,
@@ -254,6 +283,8 @@ class Qwen3TTSModel:
         *args: Any,
         first_chunk_frames: int = 6,
         chunk_frames: int = 24,
+        chunk_size: int | None = None,
+        left_context_size: int | None = None,
         **kwargs: Any,
     ) -> Iterator[AudioChunk]:
         """Stream audio while lines are generated: yields :class:`AudioChunk` pieces per line.
@@ -261,8 +292,28 @@ class Qwen3TTSModel:
         Same arguments as :meth:`generate_takes`. Each line's first chunk comes after
         ``first_chunk_frames`` frames (80 ms each), later ones every ``chunk_frames``; a line's
         last chunk has ``final`` set and carries its complete :class:`Take`. Joined, a line's
-        chunks are exactly the take's audio.
+        chunks are exactly the take's audio. Closing the generator early (a listener hung up)
+        stops generation at the next frame; nothing is left running.
+
+        The call shape of the official streaming proposal works too: ``chunk_size`` frames per
+        chunk (first and later), and each chunk unpacks as ``(wav, sample_rate)``, so
+        ``for wav, sr in model.generate_voice_clone_stream(text, chunk_size=8): ...``.
+        ``left_context_size`` (frames the official decoder decodes again before each chunk)
+        is accepted and has no effect: our decoder keeps its state across chunks, so chunks
+        join exactly without re-decoding anything.
         """
+        if chunk_size is not None:
+            if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+                raise InputError(
+                    f"chunk_size must be a whole number of frames, 1 or more; got {chunk_size!r}."
+                )
+            first_chunk_frames = chunk_frames = chunk_size
+        if left_context_size is not None and (
+            not isinstance(left_context_size, int) or left_context_size < 0
+        ):
+            raise InputError(
+                f"left_context_size must be a whole number, 0 or more; got {left_context_size!r}."
+            )
         if not 1 <= first_chunk_frames <= chunk_frames:
             raise InputError("Chunk sizes must satisfy 1 <= first_chunk_frames <= chunk_frames.")
         yield from self._render(text, *args, stream=(first_chunk_frames, chunk_frames), **kwargs)
@@ -295,6 +346,7 @@ class Qwen3TTSModel:
         languages = self._languages(language, n)
         items = self._prompt_items(voice_clone_prompt, ref_audio, ref_text, x_vector_only_mode, n)
         seeds = self._seeds(seed, n)
+        sampling = drop_ignored(sampling, IGNORED_GENERATE_OPTIONS, SAMPLING_OPTIONS, "generation")
         params = SamplingParams.merged(self.generate_defaults, **sampling)
         user_max = params.max_new_tokens - 1  # the reference yields one frame fewer than tokens
 
@@ -396,14 +448,16 @@ class Qwen3TTSModel:
     @staticmethod
     def _seeds(seed: Any, n: int) -> list[int]:
         if seed is None:
-            return [secrets.randbits(63) for _ in range(n)]
+            # From torch's global generator, as the official package samples: apps that call
+            # torch.manual_seed(n) before generating (voicebox, Quqooo) reproduce their takes.
+            return torch.randint(0, SEED_MASK, (n,), dtype=torch.int64).tolist()
         values = _broadcast(list(seed) if isinstance(seed, (tuple, list)) else seed, n, "seed")
         out = []
         for s in values:
             if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
                 raise InputError(f"Seeds must be whole numbers of 0 or more, got {s!r}.")
-            out.append(int(s) & ((1 << 63) - 1))
+            out.append(int(s) & SEED_MASK)
         # One seed for several lines still gives each line its own randomness.
         if len(set(out)) < len(out) and not isinstance(seed, (tuple, list)):
-            out = [(s + i * 0x9E3779B97F4A7C15) & ((1 << 63) - 1) for i, s in enumerate(out)]
+            out = [(s + i * 0x9E3779B97F4A7C15) & SEED_MASK for i, s in enumerate(out)]
         return out

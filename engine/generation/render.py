@@ -28,7 +28,10 @@ WARM_CACHE_VOICES = 32
 
 @dataclass
 class AudioChunk:
-    """A piece of one line's audio. The last piece of a line has ``final`` set and the whole ``take``."""
+    """A piece of one line's audio. The last piece of a line has ``final`` set and the whole ``take``.
+
+    It unpacks as ``(audio, sample_rate)``, the pair the official streaming proposal yields.
+    """
 
     index: int
     audio: np.ndarray  # float32 (N,)
@@ -36,6 +39,9 @@ class AudioChunk:
     first_frame: int
     final: bool
     take: Take | None = None
+
+    def __iter__(self) -> Iterator[np.ndarray | int]:
+        return iter((self.audio, self.sample_rate))
 
 
 @dataclass
