@@ -46,3 +46,32 @@ def test_sampled_takes_reproduce_with_graphs(tiny_checkpoint, speech, monkeypatc
     a = model.generate_takes(["One.", "Two."], voice_clone_prompt=voice, seed=[5, 6], max_new_tokens=40)
     b = model.generate_takes(["One.", "Two."], voice_clone_prompt=voice, seed=[5, 6], max_new_tokens=40)
     assert all(np.array_equal(x.codes, y.codes) for x, y in zip(a, b))
+
+
+def test_apps_gpu_loading_and_seeding(tiny_checkpoint, speech_file):
+    """voicebox's GPU path (device_map="cuda", torch_dtype=bfloat16, torch.manual_seed) and the
+    official demo's (device_map="cuda:0", dtype=..., attn_implementation=...) on our engine."""
+    from engine import Qwen3TTSModel
+
+    tts = Qwen3TTSModel.from_pretrained(str(tiny_checkpoint), device_map="cuda", torch_dtype=torch.bfloat16)
+    assert tts.device.type == "cuda" and tts.dtype == torch.bfloat16
+    prompt = tts.create_voice_clone_prompt(ref_audio=str(speech_file), ref_text=SPEECH_TEXT)
+    assert prompt[0].ref_spk_embedding.device.type == "cuda"
+    assert prompt[0].ref_spk_embedding.dtype == torch.bfloat16
+
+    def take(seed):
+        torch.manual_seed(seed)
+        torch.cuda.manual_seed(seed)
+        wavs, _ = tts.generate_voice_clone(text="On the GPU.", voice_clone_prompt=prompt, max_new_tokens=20)
+        return wavs[0]
+
+    assert np.array_equal(take(3), take(3)) and not np.array_equal(take(3), take(4))
+    demo = Qwen3TTSModel.from_pretrained(
+        str(tiny_checkpoint),
+        device_map="cuda:0",
+        dtype=torch.bfloat16,
+        attn_implementation="flash_attention_2",
+    )
+    assert demo.model.tts_model_type == "base" and demo.model.device.type == "cuda"
+    wavs, sr = demo.model.speech_tokenizer.decode({"audio_codes": prompt[0].ref_code})
+    assert sr == 24000 and len(wavs[0]) == prompt[0].ref_code.shape[0] * 1920
