@@ -13,7 +13,8 @@ from .checkpoint import SPEECH_TOKENIZER_DIR, load_into, read_state_dict, weight
 from .config import CodecConfig, TTSConfig, parse_codec_config, parse_tts_config, read_json, require_base_12hz
 from .errors import InputError
 from .qwen3tts import Qwen3TTSNetwork
-from .qwen3tts.codec import CodecDecoder, SpeechCodec, build_mimi_encoder
+from .qwen3tts.codec import CodecDecoder, SpeechCodec
+from .qwen3tts.codec.mimi import build_mimi_encoder, mimi_tensors_as_installed, skip_weight_init
 from .text_tokenizer import TextTokenizer
 
 log = logging.getLogger(__name__)
@@ -103,19 +104,17 @@ def load_components(folder: Path, device: torch.device, dtype: torch.dtype) -> C
 def _load_codec(folder: Path, cfg: CodecConfig, device: torch.device, dtype: torch.dtype) -> SpeechCodec:
     label = SPEECH_TOKENIZER_DIR
     tensors = read_state_dict(weight_files(folder / label, label), device=device, dtype=dtype)
-    try:
-        from transformers.modeling_utils import no_init_weights
-    except ImportError:  # pragma: no cover - older transformers
-        from contextlib import nullcontext as no_init_weights
     # The Mimi encoder is transformers' module (it has non-persistent buffers), so it is built
     # for real, without random init; our decoder is built on the meta device and then receives
     # the weights directly.
-    with no_init_weights():
+    with skip_weight_init():
         encoder = build_mimi_encoder(cfg.encoder)
     with torch.device("meta"):
         decoder = CodecDecoder(cfg.decoder)
     codec = SpeechCodec(cfg, encoder=encoder, decoder=decoder)
     load_into(codec.decoder, tensors, label=f"{label}/model.safetensors", prefix="decoder.")
-    load_into(codec.encoder, tensors, label=f"{label}/model.safetensors", prefix="encoder.")
+    # The file keeps the published Mimi names; the installed transformers may use others.
+    encoder_tensors = mimi_tensors_as_installed(tensors, codec.encoder, prefix="encoder.")
+    load_into(codec.encoder, encoder_tensors, label=f"{label}/model.safetensors", prefix="encoder.")
     codec.encoder.to(device=device, dtype=dtype)
     return codec

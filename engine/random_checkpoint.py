@@ -345,17 +345,19 @@ def write_random_checkpoint(
     gen = torch.Generator().manual_seed(seed)
     network = Qwen3TTSNetwork(cfg)
     randomize_network_(network, gen)
-    save_file(_state(network, torch_dtype), str(folder / "model.safetensors"), metadata={"format": "pt"})
+    save_file(
+        _cast(network.state_dict(), torch_dtype), str(folder / "model.safetensors"), metadata={"format": "pt"}
+    )
     del network
     codec = SpeechCodec(ccfg)
     randomize_codec_(codec, gen)
     save_file(
-        _state(codec, torch_dtype),
+        _cast(codec.published_state_dict(), torch_dtype),
         str(folder / "speech_tokenizer" / "model.safetensors"),
         metadata={"format": "pt"},
     )
     return folder
 
 
-def _state(module, dtype) -> dict:
-    return {k: v.detach().to(dtype).contiguous() for k, v in module.state_dict().items()}
+def _cast(state: dict, dtype) -> dict:
+    return {k: v.detach().to(dtype).contiguous() for k, v in state.items()}

@@ -10,18 +10,7 @@ from torch import nn
 
 from ...config import CodecConfig
 from .decoder import CodecDecoder
-
-
-def build_mimi_encoder(encoder_config: dict) -> nn.Module:
-    """transformers' ``MimiModel`` with its decoding half removed, as the checkpoint stores it."""
-    from transformers import MimiConfig, MimiModel
-
-    cfg = MimiConfig(**encoder_config)
-    model = MimiModel(cfg)
-    model.upsample = None
-    model.decoder_transformer = None
-    model.decoder = None
-    return model
+from .mimi import build_mimi_encoder, published_mimi_state
 
 
 class SpeechCodec(nn.Module):
@@ -34,6 +23,12 @@ class SpeechCodec(nn.Module):
         self.config = cfg
         self.encoder = encoder if encoder is not None else build_mimi_encoder(cfg.encoder)
         self.decoder = decoder if decoder is not None else CodecDecoder(cfg.decoder)
+
+    def published_state_dict(self) -> dict:
+        """``state_dict()`` under the published checkpoint's names, whatever transformers is installed."""
+        state = {f"encoder.{k}": t for k, t in published_mimi_state(self.encoder).items()}
+        state.update({f"decoder.{k}": t for k, t in self.decoder.state_dict().items()})
+        return state
 
     @property
     def sample_rate(self) -> int:
