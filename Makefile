@@ -4,12 +4,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.timbre-installed
 TORCH_VERSION ?= 2.13.0
-# A second environment with transformers 5.x, for `make test-transformers5`.
-TF5_VENV ?= .venv-tf5
-TF5_STAMP := $(TF5_VENV)/.timbre-installed
-TF5_REQUIREMENT := 'transformers>=5,<6'
+# A second environment with transformers 4.57 (the official package's line), for
+# `make test-transformers4`; .venv gets whatever pip resolves today (5.x).
+TF4_VENV ?= .venv-tf4
+TF4_STAMP := $(TF4_VENV)/.timbre-installed
+TF4_REQUIREMENT := 'transformers>=4.57.3,<5'
 
-.PHONY: run test test-transformers5 lint format screenshots clean
+.PHONY: run test test-transformers4 lint format screenshots clean
 
 # $(call make_venv,FOLDER,EXTRA REQUIREMENTS): torch first and pinned (a bare `torch`
 # requirement would pull a multi-GB CUDA build), then the project with its test tools.
@@ -24,8 +25,8 @@ endef
 $(STAMP): pyproject.toml Makefile
 	$(call make_venv,$(VENV),)
 
-$(TF5_STAMP): pyproject.toml Makefile
-	$(call make_venv,$(TF5_VENV),$(TF5_REQUIREMENT))
+$(TF4_STAMP): pyproject.toml Makefile
+	$(call make_venv,$(TF4_VENV),$(TF4_REQUIREMENT))
 
 run: $(STAMP)
 	$(PY) -m desktop_app
@@ -33,11 +34,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-# .venv has transformers 4.57 (what the official package pins); this runs the engine, the
-# parity suite and the library's extraction tests under the newest 5.x, whose Mimi encoder
-# names its weights differently and applies an attention window 4.57 did not.
-test-transformers5: $(TF5_STAMP)
-	$(TF5_VENV)/bin/python -m pytest tests/engine tests/library/test_add.py \
+# .venv has the newest transformers 5.x; this runs the engine, the parity suite and the
+# library's extraction tests again under 4.57 (what the official package pins), whose Mimi
+# encoder names its weights differently and applies no attention window.
+test-transformers4: $(TF4_STAMP)
+	$(TF4_VENV)/bin/python -m pytest tests/engine tests/library/test_add.py \
 		tests/library/test_prompt_for.py tests/library/test_official_pt.py
 
 # The studio's main states as PNGs in docs/screenshots (a virtual X server stands in for a screen).
@@ -53,4 +54,4 @@ format: $(STAMP)
 	$(PY) -m ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(TF5_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TF4_VENV) .pytest_cache .ruff_cache

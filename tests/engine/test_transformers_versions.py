@@ -1,7 +1,7 @@
 """The Mimi encoder on whichever transformers is installed (4.57 or 5.x) reads and writes the published layout.
 
 transformers 5.21 renamed the encoder's weights and 5.3 started to apply its attention window;
-`make test` runs these on 4.57, `make test-transformers5` on the newest 5.x.
+`make test` runs these on the newest 5.x, `make test-transformers4` on 4.57.
 """
 
 from __future__ import annotations
