@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..audio_quality import CLIP_LEVEL, to_dbfs
+from engine.audio_quality import CLIP_LEVEL, to_dbfs
 
 FLOOR_DB = -60.0
 FALL_DB_PER_S = 30.0  # how fast the bar sinks after a loud moment: readable, not jumpy

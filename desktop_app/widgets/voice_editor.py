@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from engine.audio import MIN_REFERENCE_S, load_audio
+from engine.audio_quality import Severity, analyze
 from engine.errors import AudioInputError
 
 from ..audio_io import AudioDeviceError
 from ..audio_player import Player
-from ..audio_quality import Severity, analyze
 from ..engine_host import EngineHost, ExtractRequest
 from ..icons import icon
 from ..settings import Settings

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop_app.audio_quality import Severity, frame_levels_dbfs
 from desktop_app.voices import MODE_ICL, MODE_XVECTOR
+from engine.audio_quality import Severity, frame_levels_dbfs
 
 from ..conftest import SPEECH_TEXT
 from .conftest import TIMEOUT_MS
