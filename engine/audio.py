@@ -136,6 +136,15 @@ def _from_array(arr: Any, sr: Any, index: int) -> tuple[np.ndarray, int]:
     return arr.astype(np.float32, copy=False), rate
 
 
+def audio_name(item: Any, index: int = 0) -> str:
+    """How errors name a reference: its file name for a path, its address for a URL, else its index."""
+    if isinstance(item, os.PathLike):
+        return Path(item).name or str(item)
+    if isinstance(item, str) and item.strip() and not is_probably_base64(item):
+        return item if is_url(item) else Path(os.path.expanduser(item)).name or item
+    return f"Reference audio {index}"
+
+
 def load_audio(item: Any, index: int = 0) -> tuple[np.ndarray, int]:
     """One audio input of any accepted form -> (mono float32 (N,), sample rate)."""
     if isinstance(item, np.ndarray):
@@ -167,19 +176,23 @@ def load_audio(item: Any, index: int = 0) -> tuple[np.ndarray, int]:
     return to_mono(audio), sr
 
 
-def check_reference(audio: np.ndarray, sr: int, index: int = 0) -> None:
-    """Refuse audio the speaker encoder cannot use: empty, non-finite, or too short."""
+def check_reference(audio: np.ndarray, sr: int, index: int = 0, name: str | None = None) -> None:
+    """Refuse audio the speaker encoder cannot use: empty, non-finite, or too short.
+
+    ``name`` says which reference in messages (see :func:`audio_name`); default: its index.
+    """
+    from .audio_quality import GOOD_LENGTH
+
+    what = name or f"Reference audio {index}"
     if audio.size == 0:
-        raise AudioInputError(
-            f"Reference audio {index} is empty.", "Record or choose 3 to 10 seconds of clear speech."
-        )
+        raise AudioInputError(f"{what} is empty.", f"Record or choose {GOOD_LENGTH} of clear speech.")
     if not np.all(np.isfinite(audio)):
-        raise AudioInputError(f"Reference audio {index} contains invalid samples (NaN or infinity).")
+        raise AudioInputError(f"{what} contains invalid samples (NaN or infinity).")
     duration = audio.size / sr
     if duration < MIN_REFERENCE_S:
         raise AudioInputError(
-            f"Reference audio {index} is {duration:.2f} s long; at least {MIN_REFERENCE_S} s is needed.",
-            "Use 3 to 10 seconds of clear speech for a good likeness.",
+            f"{what} is {duration:.2f} s long; at least {MIN_REFERENCE_S} s is needed.",
+            f"Use {GOOD_LENGTH} of clear speech for a good likeness.",
         )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .audio import check_reference, load_audio, resample
+from .audio import audio_name, check_reference, load_audio, resample
 from .checkpoint import DownloadProgress, resolve_model_dir
 from .errors import AudioInputError, InputError
 from .generation.cpu_tuning import CpuTuning
@@ -195,7 +195,7 @@ class Qwen3TTSModel:
         waves = []
         for i, item in enumerate(audios):
             wav, sr = load_audio(item, i)
-            check_reference(wav, sr, i)
+            check_reference(wav, sr, i, audio_name(item, i))
             waves.append(resample(wav, sr, target))
 
         icl_rows = [i for i, only_x in enumerate(xvec) if not only_x]

@@ -67,12 +67,12 @@ class EditOperations:
         reference is kept as 24-bit FLAC and the prompt is extracted from exactly those samples,
         so extracting it again later gives the same result.
         """
-        from ..audio import check_reference, load_audio
+        from ..audio import audio_name, check_reference, load_audio
         from .voice_files import decode_reference
 
         row = self._new_row(name, mode, transcript, tags, language, notes, favorite)
         audio, sr = load_audio(reference)
-        check_reference(audio, sr)
+        check_reference(audio, sr, name=audio_name(reference))
         flac = encode_reference(audio, sr)
         audio, sr = decode_reference(flac)
         row["duration_s"], row["has_reference"] = audio.size / sr, True
@@ -98,14 +98,14 @@ class EditOperations:
         Give ``reference`` (the audio it was extracted from) so the voice can be extracted again
         for other models; without it the voice works only with the model that made the item.
         """
-        from ..audio import check_reference, load_audio
+        from ..audio import audio_name, check_reference, load_audio
 
         mode = MODE_XVECTOR if item.x_vector_only_mode else MODE_ICL
         row = self._new_row(name, mode, item.ref_text, tags, language, notes, favorite)
         flac = None
         if reference is not None:
             audio, sr = load_audio(reference)
-            check_reference(audio, sr)
+            check_reference(audio, sr, name=audio_name(reference))
             flac = encode_reference(audio, sr)
             row["duration_s"], row["has_reference"] = audio.size / sr, True
         return self._commit_items([(row, flac, item)], auto_rename=False)[0]

@@ -149,6 +149,21 @@ def test_empty_and_too_short_audio(tiny_model):
         tiny_model.create_voice_clone_prompt((np.zeros(7200, np.float32), 24000), x_vector_only_mode=True)
 
 
+def test_errors_name_the_file_when_the_input_was_a_path(tiny_model, tmp_path):
+    short = tmp_path / "too-short.wav"
+    sf.write(short, np.full(2400, 0.1, np.float32), 24000)  # 0.1 s
+    for given in (str(short), short):
+        with pytest.raises(AudioInputError, match=r"^too-short\.wav is 0\.10 s long") as info:
+            tiny_model.create_voice_clone_prompt(given, x_vector_only_mode=True)
+        assert "Reference audio" not in str(info.value)
+    # Arrays have no name: the index in the batch says which one.
+    with pytest.raises(AudioInputError, match=r"^Reference audio 1 is 0\.10 s long"):
+        tiny_model.create_voice_clone_prompt(
+            [(np.full(24000, 0.1, np.float32), 24000), (np.full(2400, 0.1, np.float32), 24000)],
+            x_vector_only_mode=True,
+        )
+
+
 def test_undecodable_and_missing_files(tiny_model, tmp_path):
     bad = tmp_path / "notes.wav"
     bad.write_text("this is not audio")
