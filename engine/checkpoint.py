@@ -7,14 +7,18 @@ files, and ``speech_tokenizer/`` with its own ``config.json`` and ``model.safete
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
 import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import CheckpointError, ModelNotAvailableError
+from .errors import CheckpointError, ModelNotAvailableError, ModelNotFoundError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_REPO_ID = "Qwen/Qwen3-TTS-12Hz-1.7B-Base"
 WEIGHTS_NAME = "model.safetensors"
@@ -69,28 +73,99 @@ def _snapshot(repo_id: str, *, progress, local_files_only, hub: dict) -> Path:
     except Exception:  # not cached (or only partly): fall through to a download
         pass
     offline = HF_HUB_OFFLINE if local_files_only is None else local_files_only
-    hint = (
-        f"Connect to the internet so Timbre can download {repo_id} once, or download it elsewhere "
-        "and choose its folder in Settings > Model."
-    )
     if offline:
         raise ModelNotAvailableError(
             f"The model {repo_id} is not in the local Hugging Face cache, and downloads are off (offline mode).",
-            hint,
+            _DOWNLOAD_HINT.format(repo_id=repo_id),
+            reason="offline",
         )
     watcher = _DownloadWatcher(repo_id, progress, hub) if progress else None
     try:
         if watcher:
             watcher.start()
         return Path(snapshot_download(repo_id, **hub))
-    except Exception as e:  # network, auth, no such repo: all end in the same advice
-        raise ModelNotAvailableError(
-            f"The model {repo_id} is not in the local cache and could not be downloaded ({type(e).__name__}: {e}).",
-            hint,
-        ) from None
+    except Exception as e:  # network, auth, no such repo: said in words, the details logged
+        log.info("Downloading %s failed", repo_id, exc_info=e)
+        raise _download_error(repo_id, e, hub.get("revision")) from None
     finally:
         if watcher:
             watcher.stop()
+
+
+_DOWNLOAD_HINT = (
+    "Connect to the internet so Timbre can download {repo_id} once, or download it elsewhere "
+    "and choose its folder in Settings > Model."
+)
+_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^\"'()\]\[]+)")
+
+
+def _class_names(error: BaseException) -> set[str]:
+    # By name: huggingface_hub 0.x, 1.x and 2.x define these classes in different places.
+    return {c.__name__ for c in type(error).__mro__}
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _http_status(error: BaseException) -> int | None:
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    return status if isinstance(status, int) and status >= 400 else None
+
+
+def _network_detail(error: BaseException) -> str:
+    """The OS's words for a failed connection ("Connection refused"), else the error's class."""
+    for e in _causes(error):
+        m = _ERRNO_TEXT.search(str(e))
+        if m:
+            return m.group(1).strip().rstrip(".")
+    return type(_causes(error)[-1]).__name__
+
+
+def _download_error(
+    repo_id: str, error: BaseException, revision: str | None = None
+) -> ModelNotAvailableError:
+    """The error to show when downloading ``repo_id`` failed with ``error``: in words, detail short."""
+    names = _class_names(error)
+    if "GatedRepoError" in names:
+        return ModelNotFoundError(
+            f"The model {repo_id} is gated: its page on the Hugging Face hub asks you to accept its terms first.",
+            "Accept them on the model's page, then set HF_TOKEN to an access token of that account.",
+        )
+    if "RepositoryNotFoundError" in names:
+        return ModelNotFoundError(
+            f"There is no model {repo_id} on the Hugging Face hub (or it is private).",
+            f"Check the id: Timbre uses {DEFAULT_REPO_ID} or Qwen/Qwen3-TTS-12Hz-0.6B-Base.",
+        )
+    if "RevisionNotFoundError" in names:
+        return ModelNotFoundError(
+            f"The model {repo_id} has no revision {revision!r} on the Hugging Face hub.",
+            "Check the branch, tag or commit, or leave the revision out for the latest.",
+        )
+    if any(getattr(e, "errno", None) == errno.ENOSPC for e in _causes(error)):
+        return ModelNotAvailableError(
+            f"The model {repo_id} could not be downloaded: the disk is full.",
+            "Free some space (the 1.7B model needs about 5 GB) and try again.",
+            reason="disk",
+        )
+    status = next(filter(None, (_http_status(e) for e in _causes(error))), None)
+    if status is not None:
+        return ModelNotAvailableError(
+            f"The Hugging Face hub did not hand out {repo_id} (it answered HTTP {status}).",
+            "Try again later, or download the model elsewhere and choose its folder in Settings > Model.",
+            reason="refused",
+        )
+    return ModelNotAvailableError(
+        f"The model {repo_id} is not downloaded yet, and Timbre could not reach the Hugging Face "
+        f"hub to download it ({_network_detail(error)}).",
+        _DOWNLOAD_HINT.format(repo_id=repo_id),
+        reason="unreachable",
+    )
 
 
 class _DownloadWatcher:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .config_fields import as_object, describe, missing_fields, type_problems
 from .errors import CheckpointError, UnsupportedModelError
 
 CODEC_12HZ = "qwen3_tts_tokenizer_12hz"
@@ -164,8 +165,44 @@ _TALKER_DEFAULTS = dict(
 )
 
 
+_CONFIG_HINT = "Use the config.json that came with the model (download the model again)."
+
+
+def _tts_config_problems(data: dict[str, Any]) -> str:
+    """What keeps ``data`` from being a Qwen3-TTS ``config.json``, in words ("" if nothing)."""
+    talker, speaker = data.get("talker_config"), data.get("speaker_encoder_config")
+    problems = as_object(talker, "talker_config") + as_object(speaker, "speaker_encoder_config")
+    if problems:
+        return describe([], problems)
+    talker, speaker = talker or {}, speaker or {}
+    predictor = talker.get("code_predictor_config")
+    problems = as_object(predictor, "talker_config.code_predictor_config")
+    problems += type_problems(TalkerConfig, talker, "talker_config.")
+    if not problems:  # a section that is no object has no fields to look at
+        problems += type_problems(
+            CodePredictorConfig, predictor or {}, "talker_config.code_predictor_config."
+        )
+    languages = talker.get("codec_language_id")
+    if isinstance(languages, dict):
+        problems += [
+            f"talker_config.codec_language_id.{name} is {value!r}, not a whole number"
+            for name, value in languages.items()
+            if isinstance(value, bool) or not isinstance(value, int)
+        ]
+    problems += type_problems(SpeakerEncoderConfig, speaker, "speaker_encoder_config.")
+    problems += type_problems(TTSConfig, data)
+    missing = missing_fields(TTSConfig, data, besides=("talker", "speaker_encoder"))
+    return describe(missing, problems)
+
+
 def parse_tts_config(data: dict[str, Any], source: str = "config.json") -> TTSConfig:
-    """Turn the JSON of ``config.json`` into a :class:`TTSConfig`."""
+    """Turn the JSON of ``config.json`` into a :class:`TTSConfig`.
+
+    A missing or mistyped field is a :class:`CheckpointError` naming it, as the file does.
+    """
+    problems = _tts_config_problems(data)
+    if problems:
+        raise CheckpointError(f"{source} does not describe a Qwen3-TTS model: {problems}.", _CONFIG_HINT)
     try:
         talker_data = dict(data.get("talker_config") or {})
         cp_data = _stack_fields(
@@ -184,8 +221,12 @@ def parse_tts_config(data: dict[str, Any], source: str = "config.json") -> TTSCo
         speaker = _pick(SpeakerEncoderConfig, spk_data)
         top = {k: v for k, v in data.items() if k not in ("talker_config", "speaker_encoder_config")}
         return _pick(TTSConfig, top, talker=talker, speaker_encoder=speaker)
-    except (TypeError, ValueError, AttributeError) as e:
-        raise CheckpointError(f"{source} does not describe a Qwen3-TTS model: {e}.") from None
+    except (TypeError, ValueError, ZeroDivisionError) as e:  # values the checks above let through
+        raise CheckpointError(
+            f"{source} does not describe a Qwen3-TTS model: some of its values do not fit together "
+            f"({type(e).__name__}).",
+            _CONFIG_HINT,
+        ) from None
 
 
 def require_base_12hz(config: TTSConfig, source: str) -> None:
@@ -248,24 +289,29 @@ class CodecConfig:
 
 
 def parse_codec_config(data: dict[str, Any], source: str = "speech_tokenizer/config.json") -> CodecConfig:
+    """Turn the JSON of ``speech_tokenizer/config.json`` into a :class:`CodecConfig`."""
     if data.get("model_type", CODEC_12HZ) != CODEC_12HZ:
         raise UnsupportedModelError(
             f"{source} describes the speech codec {data.get('model_type')!r}, not the 12 Hz one.",
             "Use a Qwen3-TTS-12Hz Base model.",
         )
-    try:
-        dec = {
-            k: tuple(v) if isinstance(v, list) else v for k, v in (data.get("decoder_config") or {}).items()
-        }
-        top = {k: v for k, v in data.items() if k not in ("encoder_config", "decoder_config")}
-        return _pick(
-            CodecConfig,
-            top,
-            encoder=dict(data.get("encoder_config") or {}),
-            decoder=_pick(CodecDecoderConfig, dec),
+    decoder = data.get("decoder_config")
+    problems = as_object(data.get("encoder_config"), "encoder_config") + as_object(decoder, "decoder_config")
+    if not problems:
+        problems = type_problems(CodecDecoderConfig, decoder or {}, "decoder_config.")
+        problems += type_problems(CodecConfig, data)
+    if problems:
+        raise CheckpointError(
+            f"{source} does not describe the 12 Hz speech codec: {describe([], problems)}.", _CONFIG_HINT
         )
-    except (TypeError, ValueError) as e:
-        raise CheckpointError(f"{source} does not describe the 12 Hz speech codec: {e}.") from None
+    dec = {k: tuple(v) if isinstance(v, list) else v for k, v in (decoder or {}).items()}
+    top = {k: v for k, v in data.items() if k not in ("encoder_config", "decoder_config")}
+    return _pick(
+        CodecConfig,
+        top,
+        encoder=dict(data.get("encoder_config") or {}),
+        decoder=_pick(CodecDecoderConfig, dec),
+    )
 
 
 def config_to_dict(obj: Any) -> dict[str, Any]:

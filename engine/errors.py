@@ -43,8 +43,28 @@ class UnsupportedModelError(CheckpointError):
     """A checkpoint that is not a Qwen3-TTS 12 Hz Base model (CustomVoice, VoiceDesign, 25 Hz)."""
 
 
+class DeviceUnavailableError(InputError):
+    """A device that exists in name but not on this machine (CUDA without a GPU, GPU 3 of 2)."""
+
+
 class ModelNotAvailableError(TimbreError, OSError):
-    """A hub model that is neither cached nor downloadable right now (offline, no such repo)."""
+    """A hub model that is neither cached nor downloadable right now (offline, no such repo).
+
+    ``reason`` says why, for front ends that word their own hint: "offline" (downloads are
+    off), "unreachable" (no connection to the hub), "refused" (the hub answered with an
+    error), "disk" (no room for it), "not_found" (:class:`ModelNotFoundError`).
+    """
+
+    def __init__(self, message: str, hint: str | None = None, reason: str = "unreachable") -> None:
+        super().__init__(message, hint)
+        self.reason = reason
+
+
+class ModelNotFoundError(ModelNotAvailableError):
+    """A hub model that no connection would bring: no such repo or revision, or no access to it."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message, hint, reason="not_found")
 
 
 class PromptMismatchError(InputError):

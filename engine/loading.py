@@ -11,7 +11,7 @@ import torch
 
 from .checkpoint import SPEECH_TOKENIZER_DIR, load_into, read_state_dict, weight_files
 from .config import CodecConfig, TTSConfig, parse_codec_config, parse_tts_config, read_json, require_base_12hz
-from .errors import InputError
+from .errors import DeviceUnavailableError, InputError
 from .qwen3tts import Qwen3TTSNetwork
 from .qwen3tts.codec import CodecDecoder, SpeechCodec
 from .qwen3tts.codec.mimi import build_mimi_encoder, mimi_tensors_as_installed, skip_weight_init
@@ -40,11 +40,14 @@ def pick_device(device: Any = None) -> torch.device:
     except (RuntimeError, TypeError):
         raise InputError(f"Unknown device {device!r}.", "Use 'cpu', 'cuda' or 'cuda:N'.") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(
+        raise DeviceUnavailableError(
             f"Device {device!r} was asked for, but no CUDA GPU is available.", "Use device='cpu'."
         )
     if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
-        raise InputError(f"There is no GPU {dev}; this machine has {torch.cuda.device_count()}.")
+        raise DeviceUnavailableError(
+            f"There is no GPU {dev}; this machine has {torch.cuda.device_count()}.",
+            "Use device='cuda:0', or device='cpu'.",
+        )
     return dev
 
 
