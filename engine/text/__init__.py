@@ -3,17 +3,20 @@
 - :func:`plan_text` / :func:`chunk_text`: cut long text into chunks (sentences, then clauses,
   then words) with ``[pause 0.8s]`` markup kept as exact silences.
 - :func:`parse_script` / :func:`parse_script_text`: plain text, CSV/TSV or SRT -> a list of
-  :class:`ScriptLine`; :func:`check_voices` / :func:`check_languages` validate names.
+  :class:`ScriptLine` (every problem raised at once); :func:`parse_script_lines`: every line's
+  result, its take or its problems (:class:`ScriptParse`); :func:`check_voices` /
+  :func:`check_languages` validate names.
 - :func:`join_takes`: takes -> one waveform with exact silences or crossfades.
 - :func:`render_long_text` / :func:`render_texts`: chunk one text (or many, e.g. script lines),
   render all chunks as one batch, join each text's takes.
 - :func:`build_timeline` / :func:`write_timeline`: SRT takes placed at their cue starts.
+- :func:`text_slug`: a line's words (never its markup) as a file-name-safe name.
 
 Everything here is pure Python on numpy, without torch or Qt (``render_long_text`` drives a
 model it is given but imports no torch itself), so the studio's script panel and
 ``timbre-cli`` can parse before a model is loaded. Errors are
 :class:`~engine.text.errors.ScriptError` (a :class:`~engine.errors.InputError`) with the line,
-and the column where known.
+and the column where known; several at once are a :class:`ScriptErrors` listing each.
 """
 
 from __future__ import annotations
@@ -27,17 +30,30 @@ from .chunking import (
     default_max_chars,
     plan_text,
 )
-from .errors import MarkupError, ScriptError, UnknownVoiceError
+from .errors import MarkupError, MarkupErrors, ScriptError, ScriptErrors, UnknownVoiceError
 from .join import Join, Joined, join_takes, natural_join, silence
-from .markup import MAX_PAUSE_S, Origin, Pause, Speech, parse_markup, strip_markup
+from .markup import (
+    MAX_PAUSE_S,
+    Origin,
+    Pause,
+    Speech,
+    check_markup,
+    markup_errors,
+    parse_markup,
+    strip_markup,
+)
+from .naming import text_slug
 from .render import LongTextRender, RenderedChunk, chunk_seeds, plan_joins, render_long_text, render_texts
 from .script import (
     FORMATS,
+    LineResult,
     ScriptLine,
+    ScriptParse,
     check_languages,
     check_voices,
     detect_format,
     parse_script,
+    parse_script_lines,
     parse_script_text,
 )
 from .timeline import Overrun, Timeline, build_timeline, format_time, write_timeline
@@ -51,19 +67,24 @@ __all__ = [
     "Join",
     "Joined",
     "Level",
+    "LineResult",
     "LongTextRender",
     "MarkupError",
+    "MarkupErrors",
     "Origin",
     "Overrun",
     "Pause",
     "RenderedChunk",
     "ScriptError",
+    "ScriptErrors",
     "ScriptLine",
+    "ScriptParse",
     "Speech",
     "Timeline",
     "UnknownVoiceError",
     "build_timeline",
     "check_languages",
+    "check_markup",
     "check_voices",
     "chunk_seeds",
     "chunk_text",
@@ -71,9 +92,11 @@ __all__ = [
     "detect_format",
     "format_time",
     "join_takes",
+    "markup_errors",
     "natural_join",
     "parse_markup",
     "parse_script",
+    "parse_script_lines",
     "parse_script_text",
     "plan_joins",
     "plan_text",
@@ -81,5 +104,6 @@ __all__ = [
     "render_texts",
     "silence",
     "strip_markup",
+    "text_slug",
     "write_timeline",
 ]

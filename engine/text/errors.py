@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..errors import InputError
 
 
@@ -37,11 +39,53 @@ class ScriptError(InputError):
         place = where(source, line, column, column_label)
         super().__init__(f"{place}: {message}" if place else message, hint)
         self.line, self.column, self.source = line, column, source
+        self.column_label = column_label
         self.reason = message  # the message without the place, for a GUI that shows the place itself
+
+    @property
+    def place(self) -> str:
+        """ "line 4, column 12" (without the source): where in the file to look."""
+        return where(None, self.line, self.column, self.column_label)
 
 
 class MarkupError(ScriptError):
     """Inline markup (``[...]``) that is unknown, malformed or out of range."""
+
+
+class ScriptErrors(ScriptError):
+    """Several problems at once, each a :class:`ScriptError` with its own place, in ``errors``.
+
+    The message lists every problem (one a line) and the hint joins their different hints.
+    ``line``, ``column`` and ``reason`` are those of the first problem, so code that handles
+    one error at a time still finds where to look.
+    """
+
+    def __init__(self, errors: Sequence[ScriptError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        sources = {e.source for e in self.errors}
+        source = first.source if len(sources) == 1 else None
+        listing = "\n".join(f"  {e.place or e.source or 'script'}: {e.reason}" for e in self.errors)
+        where_ = source or "The script"
+        hints = list(dict.fromkeys(e.hint for e in self.errors if e.hint))
+        InputError.__init__(
+            self, f"{where_} has {len(self.errors)} problems:\n{listing}", " ".join(hints) or None
+        )
+        self.line, self.column, self.source = first.line, first.column, source
+        self.column_label, self.reason = first.column_label, first.reason
+
+
+class MarkupErrors(ScriptErrors, MarkupError):
+    """Several markup errors at once (see :class:`ScriptErrors`)."""
+
+
+def combine(errors: Sequence[ScriptError]) -> ScriptError:
+    """One error to raise for ``errors`` (at least one): itself if alone, else all of them together."""
+    if len(errors) == 1:
+        return errors[0]
+    if all(isinstance(e, MarkupError) for e in errors):
+        return MarkupErrors(errors)
+    return ScriptErrors(errors)
 
 
 class UnknownVoiceError(ScriptError):

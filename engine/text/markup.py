@@ -10,7 +10,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from .errors import MarkupError
+from .errors import MarkupError, combine
 
 MAX_PAUSE_S = 30.0  # longer than any natural pause; a bigger number is almost surely a typo (99s)
 MARKUP_NAMES = ("pause",)
@@ -127,45 +127,67 @@ def _parse_group(body: str, markup: str, text: str, index: int, origin: Origin) 
     return _parse_pause(m.group(2), markup, text, index, origin)
 
 
+def _stray_errors(text: str, start: int, end: int, origin: Origin) -> list[MarkupError]:
+    """Every bracket in ``text[start:end]`` that belongs to no markup."""
+    errors = []
+    for stray in _BRACKETS.finditer(text, start, end):
+        i = stray.start()
+        if text[i] == "]":
+            message = "A ']' with no '[' before it."
+        else:
+            message = "A '[' that is not closed by ']' on the same line."
+        errors.append(_error(message, f"Markup looks like {EXAMPLES}.", text, i, origin))
+    return errors
+
+
+def _scan(text: str, origin: Origin) -> tuple[list[Segment], list[MarkupError]]:
+    """The segments of ``text``, and every markup error in it (in order; the segments mean
+    nothing when there are errors)."""
+    segments: list[Segment] = []
+    errors: list[MarkupError] = []
+    pos = 0
+    for m in _GROUP.finditer(text):
+        errors += _stray_errors(text, pos, m.start(), origin)
+        if m.start() > pos:
+            segments.append(Speech(text[pos : m.start()], pos, m.start()))
+        try:
+            seconds = _parse_group(m.group(1), m.group(0), text, m.start(), origin)
+        except MarkupError as e:
+            errors.append(e)
+        else:
+            segments.append(Pause(seconds, m.group(0), m.start(), m.end()))
+        pos = m.end()
+    errors += _stray_errors(text, pos, len(text), origin)
+    if pos < len(text):
+        segments.append(Speech(text[pos:], pos, len(text)))
+    return segments, errors
+
+
 def parse_markup(text: str, origin: Origin | None = None) -> list[Segment]:
     """Split ``text`` into :class:`Speech` and :class:`Pause` segments, in order.
 
     Speech segments are the raw text between markups (whitespace kept, possibly blank); every
     character of ``text`` belongs to exactly one segment. Raises :class:`MarkupError` with line
-    and column for unknown, malformed or out-of-range markup and for stray brackets.
+    and column for unknown, malformed or out-of-range markup and for stray brackets (the first
+    one; :func:`markup_errors` lists them all).
     """
-    origin = origin or Origin()
-    segments: list[Segment] = []
-    pos = 0
-    for m in _GROUP.finditer(text):
-        stray = _BRACKETS.search(text, pos, m.start())
-        if stray is not None:
-            break  # reported below with the stray bracket's own position
-        if m.start() > pos:
-            segments.append(Speech(text[pos : m.start()], pos, m.start()))
-        seconds = _parse_group(m.group(1), m.group(0), text, m.start(), origin)
-        segments.append(Pause(seconds, m.group(0), m.start(), m.end()))
-        pos = m.end()
-    stray = _BRACKETS.search(text, pos)
-    if stray is not None:
-        i = stray.start()
-        if text[i] == "]":
-            raise _error("A ']' with no '[' before it.", f"Markup looks like {EXAMPLES}.", text, i, origin)
-        raise _error(
-            "A '[' that is not closed by ']' on the same line.",
-            f"Markup looks like {EXAMPLES}.",
-            text,
-            i,
-            origin,
-        )
-    if pos < len(text):
-        segments.append(Speech(text[pos:], pos, len(text)))
+    segments, errors = _scan(text, origin or Origin())
+    if errors:
+        raise errors[0]
     return segments
 
 
+def markup_errors(text: str, origin: Origin | None = None) -> list[MarkupError]:
+    """Every markup error in ``text``, in order, each with its line and column (empty: all good)."""
+    return _scan(text, origin or Origin())[1]
+
+
 def check_markup(text: str, origin: Origin | None = None) -> None:
-    """Raise :class:`MarkupError` if ``text`` has markup that :func:`parse_markup` would refuse."""
-    parse_markup(text, origin)
+    """Raise if ``text`` has markup :func:`parse_markup` would refuse: the :class:`MarkupError`,
+    or a :class:`~engine.text.errors.MarkupErrors` listing every one when there are several."""
+    errors = markup_errors(text, origin)
+    if errors:
+        raise combine(errors)
 
 
 def strip_markup(text: str) -> str:

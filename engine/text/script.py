@@ -6,8 +6,12 @@
   ``seed`` and ``file`` are optional (see :mod:`engine.text.table_script`).
 - SRT: one take per cue, the cue's lines joined (see :mod:`engine.text.srt_script`).
 
-Every problem is a :class:`~engine.text.errors.ScriptError` naming the line. Voice names are
-checked against the library by :func:`check_voices`, since only the caller knows the voices.
+Every problem is a :class:`~engine.text.errors.ScriptError` naming the line (and column).
+:func:`parse_script_lines` returns every line's result, the take or its problems, so an
+editor can render the good lines and mark the others; :func:`parse_script` and
+:func:`parse_script_text` raise every problem at once (a
+:class:`~engine.text.errors.ScriptErrors` when there are several). Voice names are checked
+against the library by :func:`check_voices`, since only the caller knows the voices.
 Pure Python: no torch, no Qt.
 """
 
@@ -19,8 +23,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ScriptError, UnknownVoiceError
-from .markup import Origin, Speech, check_markup, parse_markup
+from .errors import ScriptError, UnknownVoiceError, combine
+from .markup import Origin, Speech, markup_errors, parse_markup
 
 FORMATS = ("text", "csv", "tsv", "srt")
 _SUFFIXES = {
@@ -61,6 +65,49 @@ class ScriptLine:
         """The words to speak, markup removed and whitespace collapsed."""
         words = " ".join(s.text for s in parse_markup(self.text) if isinstance(s, Speech))
         return " ".join(words.split())
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """What became of one line of a script: the take to render, or the problems that keep it out.
+
+    ``number`` is the 1-based line in the file where the take (or the problem) starts; ``line``
+    is None when ``errors`` is not empty (a line can have several, e.g. two bad markups).
+    """
+
+    number: int
+    line: ScriptLine | None
+    errors: tuple[ScriptError, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class ScriptParse:
+    """Every line of a script, parsed: one :class:`LineResult` per take or problem, in file order.
+
+    Blank lines and comments have no result. A problem that stops the reading itself (a CSV
+    header without a text column, a quote never closed) is the last result.
+    """
+
+    results: tuple[LineResult, ...]
+
+    @property
+    def lines(self) -> list[ScriptLine]:
+        """The takes to render (the lines without problems)."""
+        return [r.line for r in self.results if r.line is not None]
+
+    @property
+    def errors(self) -> list[ScriptError]:
+        """Every problem, in file order, each with its line (and column where known)."""
+        return [e for r in self.results for e in r.errors]
+
+    def raise_errors(self) -> None:
+        """Raise every problem at once (one :class:`ScriptError`, or a ``ScriptErrors`` of several)."""
+        if self.errors:
+            raise combine(self.errors)
 
 
 def detect_format(path: str | os.PathLike) -> str:
@@ -108,37 +155,49 @@ def parse_script(path: str | os.PathLike, format: str | None = None) -> list[Scr
 
 
 def parse_script_text(text: str, format: str = "text", source: str | None = None) -> list[ScriptLine]:
-    """Parse a script given as a string (e.g. the studio's script editor).
+    """Parse a script given as a string into the lines to render.
 
     ``format`` is one of :data:`FORMATS`; ``source`` names the script in error messages.
     Raises :class:`~engine.text.errors.ScriptError` with the line number for anything
-    malformed, and for a script with no line to render.
+    malformed (every problem at once: a :class:`~engine.text.errors.ScriptErrors` when there
+    are several), and for a script with no line to render.
     """
-    text = normalize_newlines(text.removeprefix("\ufeff"))
-    if format == "text":
-        lines = _parse_plain(text, source)
-    elif format in ("csv", "tsv"):
-        from .table_script import parse_table
-
-        lines = parse_table(text, source, delimiter="\t" if format == "tsv" else None)
-    elif format == "srt":
-        from .srt_script import parse_srt
-
-        lines = parse_srt(text, source)
-    else:
-        raise ScriptError(f"Unknown script format {format!r}; use one of {', '.join(FORMATS)}.")
-    if not lines:
+    parsed = parse_script_lines(text, format, source)
+    parsed.raise_errors()
+    if not parsed.lines:
         raise ScriptError(
             "The script has no line to render.",
             "Write at least one line of text (blank lines and # comments are skipped).",
             source=source,
         )
-    _check_file_names(lines, source)
-    return lines
+    return parsed.lines
 
 
-def _parse_plain(text: str, source: str | None) -> list[ScriptLine]:
-    lines = []
+def parse_script_lines(text: str, format: str = "text", source: str | None = None) -> ScriptParse:
+    """Parse a script given as a string, keeping every line's result: its take or its problems.
+
+    Never raises for what is written in the script (only for an unknown ``format``): a line
+    with a problem becomes a :class:`LineResult` with its errors, and the other lines are
+    still parsed. A script with nothing in it has no results.
+    """
+    text = normalize_newlines(text.removeprefix("\ufeff"))
+    if format == "text":
+        results = _plain_results(text, source)
+    elif format in ("csv", "tsv"):
+        from .table_script import table_results
+
+        results = table_results(text, source, delimiter="\t" if format == "tsv" else None)
+    elif format == "srt":
+        from .srt_script import srt_results
+
+        results = srt_results(text, source)
+    else:
+        raise ScriptError(f"Unknown script format {format!r}; use one of {', '.join(FORMATS)}.")
+    return ScriptParse(tuple(_check_file_names(results, source)))
+
+
+def _plain_results(text: str, source: str | None) -> list[LineResult]:
+    results = []
     for number, raw in enumerate(text.split("\n"), start=1):
         stripped = raw.strip()
         if not stripped or stripped.startswith("#"):
@@ -146,21 +205,32 @@ def _parse_plain(text: str, source: str | None) -> list[ScriptLine]:
         column = len(raw) - len(raw.lstrip()) + 1
         if stripped.startswith("\\#"):  # an escaped '#' is spoken
             stripped, column = stripped[1:], column + 1
-        check_spoken(stripped, Origin(number, column, source))
-        lines.append(ScriptLine(stripped, number))
-    return lines
+        problems = spoken_problems(stripped, Origin(number, column, source))
+        line = None if problems else ScriptLine(stripped, number)
+        results.append(LineResult(number, line, tuple(problems)))
+    return results
+
+
+def spoken_problems(text: str, origin: Origin) -> list[ScriptError]:
+    """Every problem of a take's text: its markup errors, or having no words to speak."""
+    problems: list[ScriptError] = list(markup_errors(text, origin))
+    if not problems and not any(isinstance(s, Speech) and s.text.strip() for s in parse_markup(text, origin)):
+        problems.append(
+            ScriptError(
+                "This line has markup but nothing to speak.",
+                "Put the pause at the start or end of a line that has words.",
+                line=origin.line,
+                source=origin.source,
+            )
+        )
+    return problems
 
 
 def check_spoken(text: str, origin: Origin) -> None:
     """Check a line's markup, and that it has words to speak (a take of silence alone is an error)."""
-    check_markup(text, origin)
-    if not any(isinstance(s, Speech) and s.text.strip() for s in parse_markup(text, origin)):
-        raise ScriptError(
-            "This line has markup but nothing to speak.",
-            "Put the pause at the start or end of a line that has words.",
-            line=origin.line,
-            source=origin.source,
-        )
+    problems = spoken_problems(text, origin)
+    if problems:
+        raise combine(problems)
 
 
 def check_file_name(name: str, line: int, source: str | None) -> str:
@@ -177,20 +247,28 @@ def check_file_name(name: str, line: int, source: str | None) -> str:
     return name
 
 
-def _check_file_names(lines: Sequence[ScriptLine], source: str | None) -> None:
+def _check_file_names(results: Sequence[LineResult], source: str | None) -> list[LineResult]:
+    """The results with every line that reuses an earlier line's file name turned into a problem."""
     seen: dict[str, int] = {}
-    for ln in lines:
-        if ln.file_name is None:
+    out = []
+    for r in results:
+        ln = r.line
+        if ln is None or ln.file_name is None:
+            out.append(r)
             continue
         key = os.path.splitext(ln.file_name)[0].casefold()  # intro.wav and Intro.flac collide
         if key in seen:
-            raise ScriptError(
+            error = ScriptError(
                 f"The file name {ln.file_name!r} is also used on line {seen[key]}; one take would overwrite the other.",
                 "Give every line its own file name.",
                 line=ln.line,
                 source=source,
             )
+            out.append(LineResult(r.number, None, (error,)))
+            continue
         seen[key] = ln.line
+        out.append(r)
+    return out
 
 
 def parse_seed(value: str, line: int, source: str | None) -> int | None:

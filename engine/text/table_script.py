@@ -4,7 +4,8 @@ Columns (header names are case-insensitive): ``text`` (required), and optionally
 ``language``, ``seed`` and ``file`` (the output file name). Other columns (notes, characters)
 are ignored, unless a name looks like a misspelt known column (``voise``), which is an error.
 Parsed by the standard library's :mod:`csv` in strict mode, so bad quoting is reported rather
-than guessed at. Pure Python.
+than guessed at (and ends the reading: the rows after it cannot be trusted). A problem in one
+row leaves the other rows as they are. Pure Python.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import io
 
 from .errors import ScriptError
 from .markup import Origin
-from .script import ScriptLine, check_file_name, check_spoken, parse_seed
+from .script import LineResult, ScriptLine, check_file_name, parse_seed, spoken_problems
 
 COLUMNS = ("text", "voice", "language", "seed", "file")
 DELIMITERS = (",", "\t", ";")
@@ -65,15 +66,15 @@ def _header(cells: list[str], line: int, source: str | None) -> dict[str, int]:
     return columns
 
 
-def parse_table(text: str, source: str | None = None, delimiter: str | None = None) -> list[ScriptLine]:
-    """A CSV/TSV script (newlines already ``\\n``) -> its lines. ``delimiter`` None: sniffed."""
+def table_results(text: str, source: str | None = None, delimiter: str | None = None) -> list[LineResult]:
+    """A CSV/TSV script (newlines already ``\\n``) -> each row's result. ``delimiter`` None: sniffed."""
     if delimiter is None:
         first = next((ln for ln in text.split("\n") if ln.strip()), "")
         delimiter = sniff_delimiter(first)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     columns: dict[str, int] | None = None
     width = 0
-    lines: list[ScriptLine] = []
+    results: list[LineResult] = []
     while True:
         start = reader.line_num + 1  # the row about to be read starts on this line
         try:
@@ -81,23 +82,21 @@ def parse_table(text: str, source: str | None = None, delimiter: str | None = No
         except StopIteration:
             break
         except csv.Error as e:
-            raise ScriptError(_quoting_message(str(e)), QUOTING_HINT, line=start, source=source) from None
+            error = ScriptError(_quoting_message(str(e)), QUOTING_HINT, line=start, source=source)
+            results.append(LineResult(start, None, (error,)))
+            break  # past a broken quote the rows cannot be told apart
         if not any(cell.strip() for cell in row):
             continue  # blank rows (also ",,,") separate sections in spreadsheets
         if columns is None:
-            columns = _header(row, start, source)
+            try:
+                columns = _header(row, start, source)
+            except ScriptError as e:
+                results.append(LineResult(start, None, (e,)))
+                break  # without a header no row can be read
             width = len(row)
             continue
-        if len(row) > width:
-            raise ScriptError(
-                f"This row has {len(row)} cells but the header has {width}.",
-                "Text with a " + ("tab" if delimiter == "\t" else repr(delimiter)) + " in it must be in "
-                'double quotes, e.g. "Hello, world".',
-                line=start,
-                source=source,
-            )
-        lines.append(_row(row, columns, start, source))
-    return lines
+        results.append(_row_result(row, columns, width, delimiter, start, source))
+    return results
 
 
 def _quoting_message(error: str) -> str:
@@ -106,25 +105,52 @@ def _quoting_message(error: str) -> str:
     return f"This row is not valid CSV ({error})."
 
 
-def _row(row: list[str], columns: dict[str, int], line: int, source: str | None) -> ScriptLine:
+def _row_result(
+    row: list[str], columns: dict[str, int], width: int, delimiter: str, line: int, source: str | None
+) -> LineResult:
+    if len(row) > width:
+        error = ScriptError(
+            f"This row has {len(row)} cells but the header has {width}.",
+            "Text with a " + ("tab" if delimiter == "\t" else repr(delimiter)) + " in it must be in "
+            'double quotes, e.g. "Hello, world".',
+            line=line,
+            source=source,
+        )
+        return LineResult(line, None, (error,))
+
     def cell(name: str) -> str:
         i = columns.get(name)
         return row[i].strip() if i is not None and i < len(row) else ""
 
     text = cell("text")
+    problems: list[ScriptError] = []
     if not text:
-        raise ScriptError(
-            "This row has no text.", "Fill in the text cell, or delete the row.", line=line, source=source
+        problems.append(
+            ScriptError(
+                "This row has no text.", "Fill in the text cell, or delete the row.", line=line, source=source
+            )
         )
-    # Column numbers inside a quoted, multi-column row are not recoverable from csv's output, so
-    # markup errors count characters from the start of the text cell.
-    check_spoken(text, Origin(line, None, source))
-    name = cell("file")
-    return ScriptLine(
+    else:
+        # Column numbers inside a quoted, multi-column row are not recoverable from csv's output,
+        # so markup errors count characters from the start of the text cell.
+        problems += spoken_problems(text, Origin(line, None, source))
+    seed = file_name = None
+    try:
+        seed = parse_seed(cell("seed"), line, source)
+    except ScriptError as e:
+        problems.append(e)
+    try:
+        file_name = check_file_name(cell("file"), line, source) if cell("file") else None
+    except ScriptError as e:
+        problems.append(e)
+    if problems:
+        return LineResult(line, None, tuple(problems))
+    take = ScriptLine(
         text=text,
         line=line,
         voice=cell("voice") or None,
         language=cell("language") or None,
-        seed=parse_seed(cell("seed"), line, source),
-        file_name=check_file_name(name, line, source) if name else None,
+        seed=seed,
+        file_name=file_name,
     )
+    return LineResult(line, take)

@@ -5,8 +5,18 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import InputError
-from engine.text.errors import MarkupError
-from engine.text.markup import MAX_PAUSE_S, Origin, Pause, Speech, parse_markup, strip_markup
+from engine.text.errors import MarkupError, MarkupErrors
+from engine.text.markup import (
+    MAX_PAUSE_S,
+    Origin,
+    Pause,
+    Speech,
+    check_markup,
+    markup_errors,
+    parse_markup,
+    strip_markup,
+)
+from engine.text.naming import text_slug
 
 
 def test_pause_in_seconds_and_milliseconds_give_the_same_exact_length():
@@ -93,3 +103,49 @@ def test_the_limit_itself_is_allowed():
 
 def test_strip_markup():
     assert strip_markup("  Hello [pause 1s]world.\n Bye ") == "Hello world. Bye"
+
+
+def test_every_markup_error_is_found_with_its_column():
+    text = "Hi [pauze 1s] and [pause 99s], ] then [pause 1s] [laughs]"
+    errors = markup_errors(text, Origin(line=4, column=3, source="s.txt"))
+    assert [(e.line, e.column) for e in errors] == [(4, 6), (4, 21), (4, 34), (4, 52)]
+    assert ["Unknown markup [pauze" in errors[0].reason, "longest pause" in errors[1].reason] == [True, True]
+    assert "no '['" in errors[2].reason and "Unknown markup [laughs]" in errors[3].reason
+    assert markup_errors("Fine [pause 1s] here.") == []
+    with pytest.raises(MarkupError) as first:  # parsing stops at the first, as before
+        parse_markup(text, Origin(line=4, column=3))
+    assert first.value.column == 6 and not isinstance(first.value, MarkupErrors)
+
+
+def test_check_markup_raises_them_all_at_once():
+    with pytest.raises(MarkupErrors) as err:
+        check_markup("One [pauze 1s]\ntwo [pause]", Origin(line=2, column=1, source="s.txt"))
+    e = err.value
+    assert isinstance(e, MarkupError) and isinstance(e, InputError)
+    assert [(x.line, x.column) for x in e.errors] == [(2, 5), (3, 5)]
+    assert (e.line, e.column) == (2, 5)  # the first problem's place, for code that shows one
+    assert str(e).splitlines()[:3] == [
+        "s.txt has 2 problems:",
+        "  line 2, column 5: Unknown markup [pauze 1s]. Square brackets hold markup; the one Timbre "
+        "knows is [pause 0.8s] or [pause 800ms].",
+        "  line 3, column 5: [pause] has no length.",
+    ]
+    assert "Did you mean [pause ...]?" in e.hint and "Write how long to pause" in e.hint
+    with pytest.raises(MarkupError) as one:
+        check_markup("Only [pauze 1s] here")
+    assert not isinstance(one.value, MarkupErrors)
+
+
+@pytest.mark.parametrize(
+    "text, slug",
+    [
+        ("Thanks, glad to be here. [pause 300ms] Really.", "thanks-glad-to-be-here-really"),
+        ("[pause 0.8s]Welcome [pause 800ms] back!", "welcome-back"),
+        ("A typo [pauze 1s] is no word either", "a-typo-is-no-word-either"),
+        ("[pause 1s]", "take"),
+        ("Ünïcode: 日本語 OK", "ünïcode-日本語-ok"),
+    ],
+)
+def test_file_names_from_text_leave_the_markup_out(text, slug):
+    assert text_slug(text) == slug
+    assert "[" not in text_slug(text) and "pause" not in text_slug(text)

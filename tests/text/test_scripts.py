@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from engine.text.errors import MarkupError, ScriptError, UnknownVoiceError
+from engine.text.errors import MarkupError, ScriptError, ScriptErrors, UnknownVoiceError
 from engine.text.script import (
     ScriptLine,
     check_languages,
     check_voices,
     detect_format,
     parse_script,
+    parse_script_lines,
     parse_script_text,
 )
 
@@ -54,6 +55,74 @@ def test_plain_text_markup_error_points_at_line_and_column(tmp_path):
         parse_script(path)
     assert (err.value.line, err.value.column, err.value.source) == (3, 8, "script.txt")
     assert str(err.value).startswith("script.txt, line 3, column 8: Unknown markup [pauze 1s]")
+
+
+BAD_PLAIN = (
+    "Fine.\n  Say [pauze 1s] this.\n[pause 2s]\n# a note\nTwo [pawse 1s] typos [pause 99s].\nAlso fine.\n"
+)
+
+
+def test_every_bad_line_is_reported_with_line_and_column(tmp_path):
+    with pytest.raises(ScriptErrors) as err:
+        parse_script(write(tmp_path, "script.txt", BAD_PLAIN))
+    e = err.value
+    assert [(x.line, x.column) for x in e.errors] == [(2, 7), (3, None), (5, 5), (5, 22)]
+    message = str(e)
+    assert message.startswith("script.txt has 4 problems:\n  line 2, column 7: Unknown markup [pauze 1s].")
+    assert "\n  line 3: This line has markup but nothing to speak." in message
+    assert "\n  line 5, column 5: Unknown markup [pawse 1s]." in message
+    assert "\n  line 5, column 22: [pause 99s] is longer than the longest pause" in message
+    assert (e.line, e.column, e.source) == (2, 7, "script.txt")
+
+
+def test_parse_script_lines_keeps_every_lines_result():
+    parsed = parse_script_lines(BAD_PLAIN, "text", "script.txt")
+    assert [(r.number, r.ok) for r in parsed.results] == [
+        (1, True),
+        (2, False),
+        (3, False),
+        (5, False),
+        (6, True),
+    ]
+    assert [ln.text for ln in parsed.lines] == ["Fine.", "Also fine."]
+    two = parsed.results[3]
+    assert two.line is None and [x.column for x in two.errors] == [5, 22]
+    assert [x.line for x in parsed.errors] == [2, 3, 5, 5]
+    with pytest.raises(ScriptErrors):
+        parsed.raise_errors()
+    clean = parse_script_lines("One.\n\nTwo [pause 1s] three.\n")
+    assert clean.errors == [] and [r.line.line for r in clean.results] == [1, 3]
+    clean.raise_errors()  # nothing to raise
+    assert parse_script_lines("").results == () and parse_script_lines("# note\n").lines == []
+
+
+def test_csv_rows_with_problems_are_all_reported_and_the_rest_parsed():
+    text = "text,seed,file\nGood one,1,a\nBad [pauze 1s],x,b\n,2,c\nAlso good,,d\nDup,,A.wav\n"
+    parsed = parse_script_lines(text, "csv", "cast.csv")
+    assert [(r.number, r.ok) for r in parsed.results] == [
+        (2, True),
+        (3, False),
+        (4, False),
+        (5, True),
+        (6, False),
+    ]
+    assert [len(r.errors) for r in parsed.results] == [0, 2, 1, 0, 1]  # markup and seed on line 3
+    assert "also used on line 2" in parsed.results[4].errors[0].reason
+    with pytest.raises(ScriptErrors) as err:
+        parse_script_text(text, "csv", "cast.csv")
+    assert str(err.value).startswith("cast.csv has 4 problems:\n  line 3, character 5: Unknown markup")
+    # A broken header ends the reading: no row can be read without it.
+    broken = parse_script_lines("txt,voice\nHi,A\n", "csv")
+    assert [(r.number, r.ok) for r in broken.results] == [(1, False)]
+
+
+def test_srt_cues_with_problems_are_all_reported():
+    text = SRT.replace("00:00:04,250 --> 00:00:06,000 X1:10 X2:20", "00:00:0x,000 --> 00:00:06,000")
+    text = text.replace("Third.", "Third [pauze 1s].")
+    parsed = parse_script_lines(text, "srt")
+    assert [(r.number, r.ok) for r in parsed.results] == [(3, True), (7, False), (12, False)]
+    assert "not a valid cue timing line" in parsed.results[1].errors[0].reason
+    assert parsed.results[2].errors[0].column == 7
 
 
 def test_a_line_of_markup_alone_is_an_error():
