@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -240,12 +240,13 @@ class Qwen3TTSModel:
 
         Give either ``voice_clone_prompt`` (items from :meth:`create_voice_clone_prompt`: one
         for all texts, or one per text) or ``ref_audio`` (+ ``ref_text``). Sampling options as
-        in the official package (``min_new_tokens`` too), plus ``seed`` (an int, or one per
-        text) to reproduce a take. Without ``seed``, each line's seed is drawn from torch's
-        global generator, so ``torch.manual_seed(n)`` before the call reproduces it, as it does
-        in the official package. The official package's other generate options (``instruct``,
-        ``eos_token_id``, transformers' ``generate`` arguments) are accepted and ignored with
-        one logged warning; a misspelt option is an error naming the closest real one.
+        in the official package (``min_new_tokens`` too; ``max_new_tokens`` also one per text),
+        plus ``seed`` (an int, or one per text) to reproduce a take. Without ``seed``, each
+        line's seed is drawn from torch's global generator, so ``torch.manual_seed(n)`` before
+        the call reproduces it, as it does in the official package. The official package's
+        other generate options (``instruct``, ``eos_token_id``, transformers' ``generate``
+        arguments) are accepted and ignored with one logged warning; a misspelt option is an
+        error naming the closest real one.
         """
         takes = self.generate_takes(
             text,
@@ -347,12 +348,12 @@ class Qwen3TTSModel:
         items = self._prompt_items(voice_clone_prompt, ref_audio, ref_text, x_vector_only_mode, n)
         seeds = self._seeds(seed, n)
         sampling = drop_ignored(sampling, IGNORED_GENERATE_OPTIONS, SAMPLING_OPTIONS, "generation")
-        params = SamplingParams.merged(self.generate_defaults, **sampling)
-        user_max = params.max_new_tokens - 1  # the reference yields one frame fewer than tokens
+        params, limits = self._sampling_params(sampling, n)
+        user_max = [limit - 1 for limit in limits]  # the reference yields one frame fewer than tokens
 
         tok = self._parts.tokenizer
         rows, max_frames = [], []
-        for t, lang, item in zip(texts, languages, items):
+        for t, lang, item, row_max in zip(texts, languages, items, user_max):
             ids = tok.target_ids(t)
             icl = item.icl_mode and item.ref_code is not None
             rows.append(
@@ -364,7 +365,7 @@ class Qwen3TTSModel:
                     ref_code=item.ref_code if icl else None,
                 )
             )
-            max_frames.append(min(user_max, frame_cap(len(ids))) if runaway_guard else user_max)
+            max_frames.append(min(row_max, frame_cap(len(ids))) if runaway_guard else row_max)
 
         with torch.inference_mode():
             prompt = self._builder.build(rows, non_streaming_mode)
@@ -391,6 +392,22 @@ class Qwen3TTSModel:
         yield from self._renderer.run(job)
 
     # ----- argument normalisation ------------------------------------------------------------
+    def _sampling_params(self, sampling: dict[str, Any], n: int) -> tuple[SamplingParams, list[int]]:
+        """The sampling settings, and each text's ``max_new_tokens``.
+
+        ``max_new_tokens`` may be one value or one per text (None: the default), so the parts
+        of one long line can share that line's length limit (see ``engine.text.render``).
+        """
+        given = sampling.pop("max_new_tokens", None)
+        per_text = _broadcast(list(given) if isinstance(given, tuple) else given, n, "max_new_tokens")
+        params = SamplingParams.merged(self.generate_defaults, **sampling)
+        limits = []
+        for value in per_text:
+            limit = params.max_new_tokens if value is None else value
+            replace(params, max_new_tokens=limit).validate()  # each text's limit, checked as one
+            limits.append(limit)
+        return replace(params, max_new_tokens=max(limits)), limits
+
     def _languages(self, language: Any, n: int) -> list[str]:
         langs = _broadcast("auto" if language is None else language, n, "language")
         supported = self.config.supported_languages

@@ -52,7 +52,7 @@ class RenderJob:
     seeds: list[int]
     prompt: BatchPrompt
     decode: DecodeRequest
-    user_max_frames: int  # from max_new_tokens; lower per-row budgets come from the runaway guard
+    user_max_frames: list[int]  # per row, from max_new_tokens; lower budgets come from the runaway guard
     on_progress: Callable[[list[int], int], None] | None = None
     first_chunk_frames: int | None = None  # None: no streaming, audio only at the end of each line
     chunk_frames: int = 24
@@ -132,7 +132,7 @@ class Renderer:
     def _take(self, job: RenderJob, result, pieces: list[np.ndarray], sr: int) -> Take:
         row = result.row
         reason = result.finish_reason
-        if reason == FINISH_MAX_FRAMES and job.decode.max_frames[row] < job.user_max_frames:
+        if reason == FINISH_MAX_FRAMES and job.decode.max_frames[row] < job.user_max_frames[row]:
             reason = FINISH_RUNAWAY
         audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
         return Take(

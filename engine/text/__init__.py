@@ -8,7 +8,8 @@
   :func:`check_languages` validate names.
 - :func:`join_takes`: takes -> one waveform with exact silences or crossfades.
 - :func:`render_long_text` / :func:`render_texts`: chunk one text (or many, e.g. script lines),
-  render all chunks as one batch, join each text's takes.
+  render all chunks as one batch, join each text's takes; a length limit is each text's,
+  shared by its chunks (:func:`part_token_limits`).
 - :func:`build_timeline` / :func:`write_timeline`: SRT takes placed at their cue starts.
 - :func:`text_slug`: a line's words (never its markup) as a file-name-safe name.
 
@@ -22,6 +23,7 @@ and the column where known; several at once are a :class:`ScriptErrors` listing 
 from __future__ import annotations
 
 from .boundaries import Level
+from .budget import part_token_limits
 from .chunking import (
     DEFAULT_MAX_CHARS,
     DEFAULT_MAX_CHARS_DENSE,
@@ -98,6 +100,7 @@ __all__ = [
     "parse_script",
     "parse_script_lines",
     "parse_script_text",
+    "part_token_limits",
     "plan_joins",
     "plan_text",
     "render_long_text",

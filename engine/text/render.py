@@ -3,7 +3,8 @@
 Long inputs are where Qwen3-TTS drifts, speeds up or never stops; short chunks rendered side by
 side in one batch keep the voice steady, and on a GPU cost little more than the longest chunk.
 Takes are joined with a natural pause after each cut (a sentence pause, a shorter one after a
-clause, a crossfade between words) and exact silence for ``[pause]`` markup.
+clause, a crossfade between words) and exact silence for ``[pause]`` markup. A length limit
+(``max_new_tokens``) is the whole text's, shared by its chunks (:mod:`engine.text.budget`).
 :func:`render_long_text` renders one text in one voice; :func:`render_texts` many texts (script
 lines) with a voice, language and seed each; with ``on_audio`` they stream audio as frames
 arrive (for listening while a script renders). The only module of :mod:`engine.text` that
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..take import Take
+from .budget import part_token_limits
 from .chunking import Chunk, plan_text
 from .join import Join, join_takes, natural_join
 from .markup import Origin, Pause
@@ -140,6 +142,7 @@ class _Text:
     chunks: list[Chunk]
     seed: int
     takes: list[Take | None]
+    limits: list[int | None]  # each chunk's max_new_tokens: its share of the text's limit
 
     def assemble(self) -> LongTextRender:
         joins = plan_joins(self.plan)
@@ -182,6 +185,13 @@ def render_texts(
     and ``should_stop`` are passed to the engine (rows are positions in the current batch,
     which holds the chunks in text order, then chunk order within a text).
 
+    ``max_new_tokens`` (one for all texts, or one per text) limits each text as a whole: a
+    text rendered in several chunks (long, or with ``[pause]`` markup) shares its frames
+    among them by how much each has to say, at least about 1 s a chunk where the limit allows
+    (:func:`~engine.text.budget.part_token_limits`); the written pauses and the pauses
+    between chunks come on top, as exact silence. A text in one chunk renders exactly as
+    :meth:`~engine.model.Qwen3TTSModel.generate_takes` would render it alone.
+
     ``on_audio(text, chunk, piece)`` streams: the engine's
     :meth:`~engine.model.Qwen3TTSModel.generate_voice_clone_stream` is used and every
     :class:`~engine.generation.render.AudioChunk` of every chunk is handed over as it arrives
@@ -192,6 +202,7 @@ def render_texts(
     prompts = _per_text(voice_clone_prompt, n, "voice_clone_prompt")
     languages = _per_text(language, n, "language")
     seeds = _per_text(seed, n, "seed")
+    limits = _per_text(sampling.pop("max_new_tokens", None), n, "max_new_tokens")
     places = list(origins) if origins is not None else [None] * n
     if len(places) != n:
         raise InputError(f"origins has {len(places)} entries for {n} texts.")
@@ -205,7 +216,8 @@ def render_texts(
         if not chunks:
             which = f"Text {i + 1}" if n > 1 else "This text"
             raise InputError(f"{which} has nothing to speak.", "Write some words, not only markup.")
-        jobs.append(_Text(plan, chunks, _text_seed(seeds[i]), [None] * len(chunks)))
+        chunk_limits = part_token_limits(limits[i], [c.text for c in chunks])
+        jobs.append(_Text(plan, chunks, _text_seed(seeds[i]), [None] * len(chunks), chunk_limits))
 
     rows = [(t, c) for t, job in enumerate(jobs) for c in range(len(job.chunks))]
     size = batch_size or max(len(rows), 1)
@@ -256,6 +268,9 @@ def _render_batch(
         should_stop=should_stop,
         **sampling,
     )
+    limits = [jobs[t].limits[c] for t, c in batch]
+    if any(limit is not None for limit in limits):  # else the model's own default applies
+        options["max_new_tokens"] = limits
     if on_audio is not None:
         for piece in model.generate_voice_clone_stream(texts, **options):
             t, c = batch[piece.index]
@@ -287,7 +302,8 @@ def render_long_text(
     ``voice_clone_prompt`` is one voice (a prompt item, or a list holding one) used for every
     chunk. ``seed`` makes the render reproducible (each chunk still gets its own randomness;
     None picks one, reported in the result). All chunks are rendered as one batch.
-    ``on_take``/``on_progress``/``should_stop`` and the sampling options go to
+    ``max_new_tokens`` limits the whole text, shared by its chunks (see :func:`render_texts`).
+    ``on_take``/``on_progress``/``should_stop`` and the other sampling options go to
     :meth:`~engine.model.Qwen3TTSModel.generate_takes`; ``take.index`` is the chunk's index.
     Raises :class:`~engine.text.errors.MarkupError` for bad markup before any rendering starts.
     """

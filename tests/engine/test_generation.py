@@ -135,6 +135,22 @@ def test_sampling_options_are_checked(tiny_model, voices):
     assert takes[0].frames == 11
 
 
+def test_max_new_tokens_can_be_one_per_text(tiny_model, voices):
+    texts = ["One.", "Two words.", "Three."]
+    takes = tiny_model.generate_takes(
+        texts, voice_clone_prompt=voices[1], seed=[1, 2, 3], max_new_tokens=[5, 9, None]
+    )
+    default = tiny_model.generate_takes("Three.", voice_clone_prompt=voices[1], seed=3)[0]
+    assert [t.frames for t in takes] == [4, 8, default.frames]  # None: the default limit
+    assert [t.finish_reason for t in takes[:2]] == ["max_frames", "max_frames"]  # the caller's own limits
+    alone = tiny_model.generate_takes("Two words.", voice_clone_prompt=voices[1], seed=2, max_new_tokens=9)[0]
+    assert np.array_equal(alone.codes, takes[1].codes)
+    with pytest.raises(InputError, match="max_new_tokens must be at least 2"):
+        tiny_model.generate_takes(texts, voice_clone_prompt=voices[1], max_new_tokens=[5, 1, 5])
+    with pytest.raises(InputError, match="max_new_tokens has 2 entries for 3 items"):
+        tiny_model.generate_takes(texts, voice_clone_prompt=voices[1], max_new_tokens=[5, 5])
+
+
 def test_runaway_guard_stops_a_line_that_never_ends(tiny_model, voices):
     take = tiny_model.generate_takes("Hi.", voice_clone_prompt=voices[1], seed=1)[0]  # max_new_tokens 8192
     tokens = len(tiny_model._parts.tokenizer.target_ids("Hi."))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engine.errors import GenerationCancelled, InputError
+from engine.text.budget import part_token_limits
 from engine.text.chunking import Chunk, plan_text
 from engine.text.errors import MarkupError
 from engine.text.join import Join
@@ -120,6 +121,31 @@ def test_streamed_render_equals_the_plain_one(tiny_model, voice):
         assert np.array_equal(np.concatenate([p.audio for p in got]), take.audio)
     # A chunk's take is reported after its last piece.
     assert all(n == len(pieces[(t, c)]) for t, c, n in order)
+
+
+LIMITED = "The first sentence is here. [pause 0.4s] A second, longer sentence follows it. End."
+
+
+def test_a_length_limit_is_the_whole_lines_shared_by_its_parts(tiny_model, voice):
+    """An 8 s limit on a line in three parts gave three 8 s parts; now the parts share it."""
+    limit = 61  # 60 frames: 4.8 s of speech for the whole line
+    result = render_long_text(tiny_model, LIMITED, voice, seed=3, max_chars=30, max_new_tokens=limit)
+    texts = [c.text for c in result.chunks]
+    frames = [c.take.frames for c in result.chunks]  # the tiny model never ends a line by itself
+    assert len(frames) == 4 and sum(frames) == limit - 1
+    assert frames == [n - 1 for n in part_token_limits(limit, texts)]
+    longest = max(range(4), key=lambda i: len(texts[i]))
+    assert min(frames) >= 12 and frames[longest] == max(frames)  # about 1 s each; the longest most
+    speech_samples = sum(len(c.take.audio) for c in result.chunks)
+    assert speech_samples == (limit - 1) * 1920  # the written pause and the joins come on top
+
+    # Each text has its own limit; a text in one part keeps it, exactly as rendered alone.
+    long_one, short = render_texts(
+        tiny_model, [LIMITED, "Short line."], voice, seed=3, max_chars=30, max_new_tokens=[limit, 25]
+    )
+    assert np.array_equal(long_one.audio, result.audio)
+    (alone,) = tiny_model.generate_takes("Short line.", voice_clone_prompt=voice, seed=3, max_new_tokens=25)
+    assert short.chunks[0].take.frames == 24 and np.array_equal(short.chunks[0].take.codes, alone.codes)
 
 
 def test_icl_voice_and_default_chunking(tiny_model, speech):
