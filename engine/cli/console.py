@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -80,12 +81,30 @@ class Console:
             self.err.flush()
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide (CJK) characters take two, combining marks none."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` terminal columns (str.ljust counts characters)."""
+    return text + " " * max(0, width - display_width(text))
+
+
 def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
-    """Rows as left-aligned columns under a header, two spaces apart (the last column unpadded)."""
+    """Rows as left-aligned columns under a header, two spaces apart (the last column unpadded).
+
+    Columns are measured in terminal columns, so names in Chinese or Japanese line up too.
+    """
     all_rows = [list(header), *[list(r) for r in rows]]
-    widths = [max(len(r[i]) for r in all_rows) for i in range(len(header))]
+    widths = [max(display_width(r[i]) for r in all_rows) for i in range(len(header))]
     lines = []
     for r in all_rows:
-        cells = [c.ljust(w) for c, w in zip(r[:-1], widths[:-1])] + [r[-1]]
+        cells = [pad(c, w) for c, w in zip(r[:-1], widths[:-1])] + [r[-1]]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)

@@ -8,6 +8,7 @@ import sys
 import torch
 
 from engine.cli import exit_codes
+from engine.cli.console import display_width
 from engine.library import VoiceLibrary
 from tests.cli.conftest import ROOT, child_env
 from tests.conftest import SPEECH_TEXT
@@ -150,3 +151,12 @@ def test_library_commands_do_not_import_torch(voices, tiny_checkpoint, timbre_ho
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_tables_line_up_with_wide_characters(cli, speech_file):
+    for name in ("Alice", "日本語の声", "Zoë"):
+        assert cli("voices", "add", "--audio", speech_file, "--x-vector", "--name", name).code == 0
+    rows = cli("voices", "list").out.splitlines()
+    starts = {display_width(row[: row.index(" x-vector")]) for row in rows[1:]}
+    assert len(starts) == 1, rows  # the MODE column starts at the same terminal column in every row
+    assert display_width(rows[0][: rows[0].index("MODE")]) == starts.pop() + 1
