@@ -10,6 +10,7 @@ import hashlib
 import io
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,61 @@ def check_audio_path(path: Path) -> tuple[str, str]:
             f"Timbre cannot write {path.suffix or 'files without an extension'} audio ({path.name}).",
             "Name the output file .wav, .flac or .ogg.",
         ) from None
+
+
+def check_writable_folder(folder: Path) -> None:
+    """Refuse a folder Timbre cannot create files in (read-only, no permission), before any work.
+
+    Tried for real (a hidden file made and removed): permissions, read-only mounts and access
+    lists all answer the same way then, on every OS.
+    """
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".timbre-write-check-", dir=folder)
+    except OSError as e:
+        raise InputError(
+            f"Timbre cannot write into the folder {folder} ({e.strerror or e}).",
+            "Choose a folder you can write to, or change this one's permissions.",
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def check_output_file(path: Path) -> None:
+    """Refuse an output file that could not be written, before anything is rendered into it:
+    an extension Timbre cannot write, a missing folder, a folder in its place, no permission."""
+    check_audio_path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise InputError(
+            f"{path} is a folder, not a file name.", f"Name a file in it, e.g. {path / 'take.wav'}."
+        )
+    if not folder.exists():
+        raise InputError(f"The folder {folder} does not exist.", "Create it, or save elsewhere.")
+    if not folder.is_dir():
+        raise InputError(f"{folder} is a file, not a folder.", "Save the take into a folder.")
+    check_writable_folder(folder)
+
+
+def prepare_output_folder(folder: Path) -> None:
+    """Create an output folder (and its parents) and check it can be written to; errors in words."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            f"{folder} is a file, not a folder.", "Give --out a folder (it is created when missing)."
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a parent is a file
+        blocker = next((p for p in folder.parents if p.exists() and not p.is_dir()), folder)
+        raise InputError(
+            f"The output folder {folder} cannot be created: {blocker} is a file.",
+            "Give --out a folder that is not inside a file.",
+        ) from None
+    except OSError as e:
+        raise InputError(
+            f"The output folder {folder} cannot be created ({e.strerror or e}).",
+            "Choose a place you can write to.",
+        ) from None
+    check_writable_folder(folder)
 
 
 def partial_path(path: Path) -> Path:

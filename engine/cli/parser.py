@@ -8,6 +8,7 @@ voices list --json`` mean the same). Building the parser imports neither torch n
 from __future__ import annotations
 
 import argparse
+import math
 import os
 
 from ..checkpoint import DEFAULT_REPO_ID
@@ -77,14 +78,18 @@ def _generation_options(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--max-new-tokens",
-        type=_positive_int,
+        type=_frame_limit,
         metavar="N",
-        help="frame limit per chunk (12.5 frames a second)",
+        help="length limit of each take in frames (12.5 a second), shared by the parts of a long line",
     )
-    g.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
+    g.add_argument("--temperature", type=_above_zero, metavar="T", help="sampling temperature (more than 0)")
     g.add_argument("--top-k", type=_positive_int, metavar="K", help="sample among the k likeliest codes")
-    g.add_argument("--top-p", type=float, metavar="P", help="nucleus sampling threshold")
-    g.add_argument("--repetition-penalty", type=float, metavar="X", help="penalty for repeated codes")
+    g.add_argument(
+        "--top-p", type=_fraction, metavar="P", help="nucleus sampling threshold (more than 0, at most 1)"
+    )
+    g.add_argument(
+        "--repetition-penalty", type=_above_zero, metavar="X", help="penalty for repeated codes (more than 0)"
+    )
 
 
 def _seed(text: str) -> int:
@@ -100,6 +105,37 @@ def _positive_int(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def _frame_limit(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:  # the engine renders one frame fewer than this: 1 would render nothing
+        raise argparse.ArgumentTypeError(f"{text!r} is too small: a take needs at least 2")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+    return value
+
+
+def _above_zero(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not more than 0")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = _number(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not more than 0 and at most 1")
     return value
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, TimbreError
-from ..text import Chunk, parse_script, plan_text
+from ..text import Chunk, parse_script, part_token_limits, plan_text
 from . import exit_codes
-from .audio_files import OutputError, remove_partials, stage_copy
+from .audio_files import prepare_output_folder, remove_partials, stage_copy
 from .manifest import LOCK_NAME, RenderManifest
 from .progress import RenderProgress, estimate_frames
 from .render_jobs import plan_jobs
@@ -27,7 +29,11 @@ from .session import Session
 
 
 def run_render(args: argparse.Namespace, session: Session) -> int:
-    """Render a script into a folder; -> 0, or 1 when some lines failed (they are listed)."""
+    """Render a script into a folder; -> 0, or 1 when some lines failed (they are listed).
+
+    The script (every problem at once), the output folder, the default voice and the language
+    are checked before the model loads.
+    """
     script = Path(args.script)
     lines = parse_script(script, args.script_format)
     if args.timeline and any(ln.start_s is None for ln in lines):
@@ -36,15 +42,25 @@ def run_render(args: argparse.Namespace, session: Session) -> int:
             "Use an .srt script, or leave out --timeline.",
         )
     out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"The output folder {out} cannot be created ({e.strerror or e}).") from None
     default_voice = session.library.find(args.voice) if args.voice else None
+    session.check_language(args.language)
+    prepare_output_folder(out)
+    with _holding(out):
+        return _render_locked(args, session, script, lines, out, default_voice)
 
+
+@contextmanager
+def _holding(out: Path) -> Iterator[None]:
+    """Hold the output folder's lock while a render writes into it; no lock file stays behind.
+
+    The lock file is removed while still held, then released: a render that opened the old
+    file meanwhile finds it unlinked and does not count it as held (filelock checks that),
+    so two renders never write into one folder at once.
+    """
     from filelock import FileLock, Timeout
 
-    lock = FileLock(str(out / LOCK_NAME))
+    path = out / LOCK_NAME
+    lock = FileLock(str(path))
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -53,8 +69,12 @@ def run_render(args: argparse.Namespace, session: Session) -> int:
             "Wait for it to finish, or render into another folder.",
         ) from None
     try:
-        return _render_locked(args, session, script, lines, out, default_voice)
+        yield
     finally:
+        try:
+            path.unlink()
+        except OSError:  # e.g. Windows, where filelock removes it on release itself
+            pass
         lock.release()
 
 
@@ -83,6 +103,10 @@ def _render_locked(args, session: Session, script: Path, lines, out: Path, defau
         seed=args.seed,
         settings=settings,
     )
+    supported = session.supported_languages()  # None: known once the model is downloaded
+    for job in jobs:
+        if supported is not None and job.error is None and job.language not in supported:
+            job.error = _unsupported(job.language, supported)
     run = RenderRun(session, out, manifest, [Outcome(job) for job in jobs])
     pending = _settle_existing(run)
     try:
@@ -100,6 +124,12 @@ def _render_locked(args, session: Session, script: Path, lines, out: Path, defau
     timeline = write_timeline_file(run, lines, extension) if args.timeline else None
     report(run, script, timeline)
     return exit_codes.LINES_FAILED if any(o.status == FAILED for o in run.outcomes) else exit_codes.OK
+
+
+def _unsupported(language: str, supported) -> InputError:
+    return InputError(
+        f"The model does not speak {language!r}.", f"Supported: {', '.join(sorted(supported))}."
+    )
 
 
 def _settle_existing(run: RenderRun) -> list[Outcome]:
@@ -141,23 +171,14 @@ def _render_pending(run: RenderRun, pending: list[Outcome], args: argparse.Names
     session = run.session
     model = session.model
     run.sample_rate = model.sample_rate
+    session.check_language(args.language)  # again: a hub model's languages are known only now
     supported = set(model.get_supported_languages())
-    if args.language and args.language.strip().casefold() not in supported:
-        raise InputError(
-            f"The model does not speak {args.language!r}.", f"Supported: {', '.join(sorted(supported))}."
-        )
     prompts: dict[str, Any] = {}
     ready = []
     for o in pending:
         job = o.job
         if job.language not in supported:
-            run.fail(
-                o,
-                InputError(
-                    f"The model does not speak {job.language!r}.",
-                    f"Supported: {', '.join(sorted(supported))}.",
-                ),
-            )
+            run.fail(o, _unsupported(job.language, supported))
             continue
         if job.voice.id not in prompts:
             try:
@@ -174,7 +195,10 @@ def _render_pending(run: RenderRun, pending: list[Outcome], args: argparse.Names
     batch_size = args.batch_size or (16 if model.device.type == "cuda" else 4)
     sampling = session.sampling()
     limit = sampling.get("max_new_tokens")
-    estimates = {id(o): [estimate_frames(text, limit) for text in o.job.chunks] for o in ready}
+    estimates = {
+        id(o): [estimate_frames(t, n) for t, n in zip(o.job.chunks, part_token_limits(limit, o.job.chunks))]
+        for o in ready
+    }
     total = sum(sum(e) for e in estimates.values())
     run.progress = RenderProgress(session.console, total, len(ready))
     try:

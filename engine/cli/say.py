@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..text import Chunk, chunk_seeds, join_takes, plan_joins, plan_text
+from ..text import Chunk, check_markup, chunk_seeds, join_takes, part_token_limits, plan_joins, plan_text
 from . import exit_codes
-from .audio_files import check_audio_path, write_audio
+from .audio_files import check_output_file, write_audio
 from .progress import RenderProgress, estimate_frames
 from .session import Session
 
 
 def run_say(args: argparse.Namespace, session: Session) -> int:
-    """Speak the text; -> 0. Errors (bad markup, unknown voice) come before the model loads."""
+    """Speak the text; -> 0. Every mistake in what was asked is found before the model loads."""
     text = sys.stdin.read() if args.text == "-" else args.text
     out = Path(args.output) if args.output else None
     if out is None and not args.play:
@@ -33,14 +33,14 @@ def run_say(args: argparse.Namespace, session: Session) -> int:
             "Nothing to do with the take.", "Give -o FILE to save it, --play to hear it, or both."
         )
     if out is not None:
-        check_audio_path(out)
-        if not out.parent.is_dir():
-            raise InputError(f"The folder {out.parent} does not exist.", "Create it, or save elsewhere.")
-    plan = plan_text(text, args.max_chars)  # bad markup fails here, before the model loads
+        check_output_file(out)  # writable now, or the take would be lost after rendering
+    check_markup(text)  # every bad markup at once, with line and column
+    plan = plan_text(text, args.max_chars)
     chunks = [item for item in plan if isinstance(item, Chunk)]
     if not chunks:
         raise InputError("There is nothing to speak in this text.", "Write some words, not only markup.")
     voice = session.library.find(args.voice)
+    session.check_language(args.language)
     if args.play:
         from .playback import check_output
 
@@ -50,14 +50,18 @@ def run_say(args: argparse.Namespace, session: Session) -> int:
     [item] = session.library.prompt_for(voice, model)
     seed = args.seed if args.seed is not None else secrets.randbits(63)
     sampling = session.sampling()
-    estimates = [estimate_frames(c.text, sampling.get("max_new_tokens")) for c in chunks]
+    limits = part_token_limits(sampling.get("max_new_tokens"), [c.text for c in chunks])
+    estimates = [estimate_frames(c.text, limit) for c, limit in zip(chunks, limits)]
     progress = RenderProgress(session.console, sum(estimates), len(chunks), what="chunks")
     progress.start_batch(estimates)
     finished = False
     try:
         if args.play:
+            chunk_sampling = (
+                {**sampling, "max_new_tokens": limits} if "max_new_tokens" in sampling else sampling
+            )
             audio, takes, underruns = _stream(
-                args, model, plan, chunks, item, seed, sampling, progress, estimates
+                args, model, plan, chunks, item, seed, chunk_sampling, progress, estimates
             )
         else:
             audio, takes, underruns = _render(args, model, text, item, seed, sampling, progress, estimates)
@@ -119,7 +123,10 @@ def _chunk_done(progress: RenderProgress, estimates: list[float], take) -> None:
 
 
 def _stream(args, model, plan, chunks, item, seed, sampling, progress, estimates):
-    """All chunks as one streamed batch, played in order while they are generated."""
+    """All chunks as one streamed batch, played in order while they are generated.
+
+    ``sampling`` holds each chunk's share of the length limit, as render_long_text gives them.
+    """
     from .playback import LiveJoin, StreamPlayer
 
     joins = plan_joins(plan)

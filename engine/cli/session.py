@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from ..model import Qwen3TTSModel
 
 
+_TO_FOLDER = "or download it elsewhere and pass its folder with --model (or set TIMBRE_MODEL)."
+_MODEL_HINTS = {  # by ModelNotAvailableError.reason; the others keep the engine's hint
+    "offline": f"Unset HF_HUB_OFFLINE so Timbre can download it once, {_TO_FOLDER}",
+    "unreachable": f"Connect to the internet so Timbre can download it once, {_TO_FOLDER}",
+    "refused": f"Try again later, {_TO_FOLDER}",
+}
+
+
 class Session:
     """One command's engine objects. Close it (or use ``with``) to release the library."""
 
@@ -25,6 +33,7 @@ class Session:
         self.console = console
         self._library: VoiceLibrary | None = None
         self._model: Qwen3TTSModel | None = None
+        self._languages: list[str] | None = None  # read from config.json, before the model loads
 
     def __enter__(self) -> Session:
         return self
@@ -72,23 +81,68 @@ class Session:
         from ..model import Qwen3TTSModel
         from .progress import DownloadBar
 
+        device, dtype = self._device_and_dtype()  # before any loading: a typo costs nothing
         self.console.note(f"Loading the model {self.model_ref} ...")
         try:
             with DownloadBar(self.console) as bar:
                 model = Qwen3TTSModel.from_pretrained(
-                    self.model_ref,
-                    device=None if self.args.device == "auto" else self.args.device,
-                    dtype=None if self.args.dtype == "auto" else self.args.dtype,
-                    progress=bar.update,
+                    self.model_ref, device=device, dtype=dtype, progress=bar.update
                 )
-        except ModelNotAvailableError as e:  # the engine's hint points at the studio's settings
-            raise ModelNotAvailableError(
-                e.message,
-                "Connect to the internet so Timbre can download it once, or download it elsewhere "
-                "and pass its folder with --model (or set TIMBRE_MODEL).",
-            ) from None
+        except ModelNotAvailableError as e:  # the engine's hints point at the studio's settings
+            hint = _MODEL_HINTS.get(e.reason, e.hint)
+            raise ModelNotAvailableError(e.message, hint, e.reason) from None
         self.console.note(f"Model ready on {model.device} ({str(model.dtype).replace('torch.', '')}).")
         return model
+
+    def _device_and_dtype(self) -> tuple[Any, Any]:
+        """``--device`` and ``--dtype`` checked on this machine, with hints in command-line words."""
+        from ..errors import DeviceUnavailableError, InputError
+        from ..loading import pick_device, pick_dtype
+
+        try:
+            device = pick_device(None if self.args.device == "auto" else self.args.device)
+        except DeviceUnavailableError as e:
+            raise DeviceUnavailableError(
+                e.message,
+                "Run with --device cpu (slower), or leave --device out to use a GPU when there is one.",
+            ) from None
+        except InputError as e:
+            raise InputError(e.message, "Use --device auto, cpu, cuda or cuda:N.") from None
+        try:
+            dtype = pick_dtype(None if self.args.dtype == "auto" else self.args.dtype, device)
+        except InputError as e:
+            raise InputError(e.message, "Use --dtype auto, float32, bfloat16 or float16.") from None
+        return device, dtype
+
+    def supported_languages(self) -> list[str] | None:
+        """The model's languages, read from its config.json without loading it; None when that
+        cannot be read yet (a hub id not downloaded, a broken folder: loading says why)."""
+        if self._model is not None:
+            return list(self._model.get_supported_languages())
+        if self._languages is None:
+            from ..checkpoint import resolve_model_dir
+            from ..config import parse_tts_config, read_json
+            from ..errors import CheckpointError, ModelNotAvailableError
+
+            try:
+                folder = resolve_model_dir(self.model_ref, local_files_only=True)
+                config = parse_tts_config(read_json(folder / "config.json"))  # no torch: cheap
+            except (ModelNotAvailableError, CheckpointError):
+                return None
+            self._languages = config.supported_languages
+        return self._languages
+
+    def check_language(self, language: str | None) -> None:
+        """Refuse a ``--language`` the model does not speak, before the model loads where it can."""
+        from ..errors import InputError
+
+        supported = self.supported_languages()
+        if language is None or supported is None or language.strip().casefold() in supported:
+            return
+        raise InputError(
+            f"The model does not speak {language!r} (--language).",
+            f"Use one of: {', '.join(sorted(supported))}.",
+        )
 
     def sampling(self) -> dict[str, Any]:
         """The sampling options given on the command line (the model's defaults for the rest)."""

@@ -54,8 +54,10 @@ def add_voices_parser(commands) -> None:
     p = action(
         "add",
         "extract a voice from reference audio and keep it",
-        "Extract a voice from a few seconds of clean speech (loads the model). The closest\n"
-        "likeness needs the exact words spoken (--text); --x-vector needs the audio only.",
+        "Extract a voice from 3 to 10 seconds of clean speech (loads the model). The closest\n"
+        "likeness needs the exact words spoken (--text); --x-vector needs the audio only.\n\n"
+        "The recording is checked first: a silent one is refused (--force keeps it), and\n"
+        "clipping, noise, an odd length or a transcript that cannot fit the audio are warned of.",
         '  timbre-cli voices add --audio alice.wav --text "Exactly what Alice says." --name Alice\n'
         "  timbre-cli voices add --audio bob.flac --x-vector --name Bob --tags deep,narrator\n"
         "  timbre-cli voices add --audio carla.wav --text-file carla.txt --language Italian",
@@ -71,6 +73,7 @@ def add_voices_parser(commands) -> None:
     )
     p.add_argument("--language", dest="voice_language", metavar="LANG", help="the language the voice speaks")
     p.add_argument("--notes", default="", metavar="TEXT", help="free notes")
+    p.add_argument("--force", action="store_true", help="keep a reference even if it sounds silent")
 
     p = action(
         "rename",

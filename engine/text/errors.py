@@ -66,11 +66,13 @@ class ScriptErrors(ScriptError):
         sources = {e.source for e in self.errors}
         source = first.source if len(sources) == 1 else None
         listing = "\n".join(f"  {e.place or e.source or 'script'}: {e.reason}" for e in self.errors)
-        where_ = source or "The script"
-        hints = list(dict.fromkeys(e.hint for e in self.errors if e.hint))
-        InputError.__init__(
-            self, f"{where_} has {len(self.errors)} problems:\n{listing}", " ".join(hints) or None
+        header = (
+            f"{source} has {len(self.errors)} problems"
+            if source
+            else f"There are {len(self.errors)} problems"
         )
+        hints = list(dict.fromkeys(e.hint for e in self.errors if e.hint))
+        InputError.__init__(self, f"{header}:\n{listing}", " ".join(hints) or None)
         self.line, self.column, self.source = first.line, first.column, source
         self.column_label, self.reason = first.column_label, first.reason
 

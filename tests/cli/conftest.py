@@ -59,8 +59,8 @@ def child_env(tiny_checkpoint, timbre_home, **extra: str) -> dict[str, str]:
         TIMBRE_MODEL=str(tiny_checkpoint),
         HF_HUB_OFFLINE="1",
         PYTHONPATH=str(ROOT),  # this checkout's engine, whatever the venv has installed
-        **extra,
     )
+    env.update(extra)  # a test may override any of these (HF_HUB_OFFLINE to reach a fake hub)
     return env
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import importlib
 import re
+import socket
 
 import pytest
 
 from engine.cli import exit_codes
 from engine.cli.crash import LOG_NAME, describe_internal
-from tests.cli.conftest import ROOT
+from tests.cli.conftest import ROOT, no_traceback
 
 COMMANDS = [
     [],
@@ -82,6 +83,49 @@ def test_model_problems_are_exit_code_4_with_a_hint(cli, voices, tmp_path):
     assert offline.code == exit_codes.MODEL and "--model" in offline.err.split("hint:")[1]
     device = cli("--device", "tpu", "say", "Hi.", "--voice", "Alice", "-o", tmp_path / "x.wav")
     assert device.code == exit_codes.BAD_INPUT and "Unknown device 'tpu'" in device.err
+    assert "hint: Use --device auto, cpu, cuda or cuda:N." in device.err
+    dtype = cli("--dtype", "int3", "say", "Hi.", "--voice", "Alice", "-o", tmp_path / "x.wav")
+    assert dtype.code == exit_codes.BAD_INPUT and "hint: Use --dtype auto, float32" in dtype.err
+    assert "Loading the model" not in device.err + dtype.err
+
+
+def test_cuda_without_a_gpu_says_what_to_type(cli_process, voices, tmp_path):
+    proc = cli_process(
+        "--device",
+        "cuda",
+        "say",
+        "Hi.",
+        "--voice",
+        "Alice",
+        "-o",
+        tmp_path / "x.wav",
+        CUDA_VISIBLE_DEVICES="",
+    )
+    stdout, stderr = proc.communicate(timeout=300)
+    no_traceback(stdout + stderr)
+    assert proc.returncode == exit_codes.MODEL, stderr  # the README's code for model and device problems
+    assert "error: Device 'cuda' was asked for, but no CUDA GPU is available." in stderr
+    assert "hint: Run with --device cpu" in stderr and "device='cpu'" not in stderr
+    assert "Loading the model" not in stderr and not (tmp_path / "x.wav").exists()
+
+
+def test_no_connection_to_the_hub_is_said_in_words(cli_process, speech_file, tmp_path):
+    with socket.socket() as s:  # a port nobody listens on: the hub cannot be reached
+        s.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{s.getsockname()[1]}"
+    proc = cli_process(
+        "--model", "Someone/NoSuchModel", "voices", "add", "--audio", speech_file, "--x-vector",
+        HF_HUB_OFFLINE="0", HF_ENDPOINT=endpoint, HF_HOME=str(tmp_path / "hf"),
+    )  # fmt: skip
+    stdout, stderr = proc.communicate(timeout=300)
+    no_traceback(stdout + stderr)
+    assert proc.returncode == exit_codes.MODEL, stderr
+    assert (
+        "error: The model Someone/NoSuchModel is not downloaded yet, and Timbre could not reach the "
+        "Hugging Face hub to download it (Connection refused)." in stderr
+    )
+    assert "Error" not in stderr.split("hint:")[0].replace("error:", "")  # no exception names
+    assert "hint: Connect to the internet" in stderr and "--model" in stderr.split("hint:")[1]
 
 
 def test_internal_errors_are_logged_not_shown(timbre_home):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
+import soundfile as sf
 import torch
 
 from engine.cli import exit_codes
@@ -151,6 +153,54 @@ def test_library_commands_do_not_import_torch(voices, tiny_checkpoint, timbre_ho
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
+
+
+def _wav(path, audio, rate=24000):
+    sf.write(path, np.asarray(audio, np.float32), rate)
+    return path
+
+
+def test_a_silent_reference_is_refused_unless_forced(cli, tmp_path):
+    hiss = (0.0005 * np.random.default_rng(0).standard_normal(5 * 24000)).astype(np.float32)
+    for audio in (np.zeros(5 * 24000), hiss):
+        path = _wav(tmp_path / "quiet.wav", audio)
+        refused = cli("voices", "add", "--audio", path, "--x-vector", "--name", "Quiet")
+        assert refused.code == exit_codes.BAD_INPUT and "Loading the model" not in refused.err
+        assert "error: quiet.wav is almost silent" in refused.err and "--force" in refused.err
+    assert cli("voices", "list", "--json").json()["voices"] == []
+    forced = cli("voices", "add", "--audio", path, "--x-vector", "--name", "Quiet", "--force", "--json")
+    assert forced.code == 0 and forced.json()["voice"]["name"] == "Quiet"
+    assert "warning: quiet.wav: Almost silent." in forced.err
+
+
+def test_an_implausible_transcript_is_warned_of_not_refused(cli, speech, tmp_path):
+    audio, rate = speech
+    long_clip = _wav(tmp_path / "interview.wav", np.tile(audio, 10), rate)  # ~46 s
+    five_words = cli("voices", "add", "--audio", long_clip, "--text", "Hello there, how are you?", "--json")
+    assert five_words.code == 0 and five_words.json()["voice"]["name"] == "interview"
+    assert "warning: interview.wav: The transcript (5 words) is short for 4" in five_words.err
+    assert "warning: interview.wav: Long (" in five_words.err  # the length advice, on stderr too
+    clip = _wav(tmp_path / "hello.wav", audio, rate)
+    many = cli("voices", "add", "--audio", clip, "--text", " ".join(["word"] * 200), "--name", "Many")
+    assert many.code == 0 and "The transcript (200 words) is long for" in many.err
+    right = cli("voices", "add", "--audio", clip, "--text", SPEECH_TEXT, "--name", "Right")
+    assert right.code == 0 and "warning:" not in right.err
+
+
+def test_every_field_is_checked_before_the_model_loads(cli, speech_file, tmp_path):
+    cases = [
+        (("--x-vector", "--tags", "ok,bad\x07tag"), "control characters"),
+        (("--x-vector", "--language", "123"), "not a language name"),
+        (("--x-vector", "--name", "   "), "needs a name"),
+        (("--text", "   "), "needs the exact words"),
+        (("--text-file", tmp_path / "none.txt"), "The transcript file"),
+    ]
+    for extra, words in cases:
+        result = cli("voices", "add", "--audio", speech_file, *extra)
+        assert result.code == exit_codes.BAD_INPUT and words in result.err, result.err
+        assert "Loading the model" not in result.err
+    folder = cli("voices", "add", "--audio", tmp_path, "--x-vector")
+    assert folder.code == exit_codes.BAD_INPUT and "is a folder, not an audio file" in folder.err
 
 
 def test_tables_line_up_with_wide_characters(cli, speech_file):
