@@ -29,6 +29,12 @@ def _setup_logging() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .platform_check import window_problem
+
+    problem = window_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from .settings import load_settings

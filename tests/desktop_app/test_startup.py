@@ -73,3 +73,31 @@ def test_window_first_torch_on_engine_thread(tiny_checkpoint, timbre_home):
     assert report["exit"] == 0
     print(f"window shown after {report['shown_s']:.2f} s")  # evidence, not an assertion
     assert (timbre_home / "timbre.log").exists()
+
+
+def test_no_screen_is_explained_before_qt_starts(timbre_home):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["TIMBRE_HOME"] = str(timbre_home)
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert "needs a screen" in result.stderr and "timbre-cli" in result.stderr
+    assert "Traceback" not in result.stderr and "Aborted" not in result.stderr
+
+
+def test_missing_x11_libraries_are_named_with_their_packages(monkeypatch):
+    from desktop_app import platform_check
+
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    present = {so for so in platform_check.XCB_LIBRARIES if platform_check._loads(so)}
+    problem = platform_check.window_problem()
+    missing = [pkg for so, pkg in platform_check.XCB_LIBRARIES.items() if so not in present]
+    if missing:
+        assert problem is not None and f"sudo apt-get install {' '.join(missing)}" in problem
+    else:
+        assert problem is None
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert platform_check.window_problem() is None  # not Qt's xcb: nothing to check
