@@ -1,15 +1,25 @@
 """An inline message strip: what happened, what to do, and optionally one action button.
 
 Used instead of modal dialogs for errors a creator can act on, so nothing they were doing is
-interrupted or hidden.
+interrupted or hidden. Errors and warnings stay until their cause is fixed (the owner clears
+them) or the creator dismisses them; news ("Exported…", "Moved to the trash") fades on its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..icons import icon
 
@@ -18,6 +28,8 @@ KIND_ICONS = {
     "warning": ("warning", "#d99a1e"),
     "success": ("check", "#2f9e5b"),
 }
+# How long news stays up, by kind; errors and warnings wait for their cause to go.
+FADE_MS = {"success": 8000, "info": 15000}
 
 
 class Banner(QFrame):
@@ -38,13 +50,16 @@ class Banner(QFrame):
         self.hint.setObjectName("bannerHint")
         self.hint.setWordWrap(True)
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for label in (self.message, self.hint):  # wrap to the panel's width, never widen the window
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(40)
         self.action = QPushButton()
         self.action.hide()
         close = QToolButton()
         close.setIcon(icon("close"))
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
-        close.clicked.connect(self.clear)
+        close.clicked.connect(lambda: self.clear())
         texts = QVBoxLayout()
         texts.setSpacing(2)
         texts.addWidget(self.message)
@@ -56,7 +71,11 @@ class Banner(QFrame):
         row.addWidget(self.action, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self._callback: Callable[[], None] | None = None
+        self._source = ""
         self.action.clicked.connect(self._run_action)
+        self._fade = QTimer(self)
+        self._fade.setSingleShot(True)
+        self._fade.timeout.connect(lambda: self.clear())
         self.hide()
 
     @property
@@ -69,8 +88,12 @@ class Banner(QFrame):
         message: str,
         hint: str = "",
         action: tuple[str, Callable[[], None]] | None = None,
+        source: str = "",
     ) -> None:
-        """``kind``: "error", "warning", "success" or "info"."""
+        """``kind``: "error", "warning", "success" or "info". ``source`` names the cause, so
+        :meth:`clear` with that source takes the message down when the cause is gone, and only it.
+        """
+        self._source = source
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
@@ -83,8 +106,16 @@ class Banner(QFrame):
         self.action.setText(action[0] if action else "")
         self.action.setVisible(action is not None)
         self.show()
+        if kind in FADE_MS:
+            self._fade.start(FADE_MS[kind])
+        else:
+            self._fade.stop()
 
-    def clear(self) -> None:
+    def clear(self, source: str | None = None) -> None:
+        """Hide the message; with ``source``, only if the message came from it."""
+        if source is not None and source != self._source:
+            return
+        self._fade.stop()
         self.hide()
         self.message.clear()
         self.hint.clear()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from ..engine_host import ModelPhase, ModelState
+from .elided_label import ElidedLabel
 
 DOT_COLORS = {
     ModelPhase.NONE: "#9a9aa6",
@@ -25,7 +26,7 @@ class ModelStatus(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.dot = QLabel("●")
-        self.text = QLabel()
+        self.text = ElidedLabel()  # a long message shortens; the window keeps its width
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(140)
         self.progress.setTextVisible(False)
@@ -39,11 +40,10 @@ class ModelStatus(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(4, 0, 4, 0)
         row.addWidget(self.dot)
-        row.addWidget(self.text)
+        row.addWidget(self.text, 1)
         row.addWidget(self.progress)
         row.addWidget(self.action)
         row.addWidget(self.memory)
-        row.addStretch(1)
         self.state = ModelState()
         self.set_state(self.state)
 
@@ -52,6 +52,7 @@ class ModelStatus(QWidget):
         self.dot.setStyleSheet(f"color: {DOT_COLORS[state.phase]}; font-size: 12pt;")
         self.text.setText(state.summary())
         self.setToolTip("\n".join(x for x in (state.message, state.hint, state.source) if x))
+        self.text.setToolTip(self.toolTip())
         busy = state.phase in (ModelPhase.LOADING, ModelPhase.WARMING)
         self.progress.setVisible(busy)
         if busy:

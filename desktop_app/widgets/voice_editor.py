@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -106,6 +107,10 @@ class VoiceEditor(QWidget):
         d = self.details
         self.transcript, self.mode_icl, self.mode_xvector = d.transcript, d.mode_icl, d.mode_xvector
         self.name, self.language, self.tags = d.name, d.language, d.tags
+        self._auto_name = ""  # the name last filled in from a file name (replaced by the next file's)
+        # A form message ("needs the transcript", "give it a name") goes once the form is edited.
+        for signal in (d.transcript.textChanged, d.name.textChanged, d.mode_icl.toggled):
+            signal.connect(lambda *_: self.banner.clear(source="form"))
 
         self.save_button = QPushButton("Save voice")
         self.save_button.setObjectName("primary")
@@ -180,8 +185,9 @@ class VoiceEditor(QWidget):
             self.banner.show_message("error", e.message, e.hint or "")
             return False
         self.set_audio(audio, rate, Path(path).name)
-        if not self.name.text().strip():
-            self.name.setText(Path(path).stem.replace("_", " ").replace("-", " ").strip().title())
+        if not self.name.text().strip() or self.name.text() == self._auto_name:
+            self._auto_name = Path(path).stem.replace("_", " ").replace("-", " ").strip().title()
+            self.name.setText(self._auto_name)
         return True
 
     def set_audio(self, audio: np.ndarray, sample_rate: int, source: str = "") -> None:
@@ -319,9 +325,11 @@ class VoiceEditor(QWidget):
                 problem = (*clash, self.name)
         if problem:
             message, hint, field = problem
-            self.banner.show_message("warning", message, hint)
+            self.banner.show_message("warning", message, hint, source="form")
             if field is not None:
                 field.setFocus()
+            return
+        if not self._accept_problems():
             return
         self.banner.clear()
         self._pending = (
@@ -384,12 +392,29 @@ class VoiceEditor(QWidget):
             )
         )
 
+    def _accept_problems(self) -> bool:
+        """A recording the advice marks red (silence, clipping, far too short) is saved only on a yes."""
+        report = analyze(self.selection_audio(), self._rate)
+        problems = [a.text for a in report.advice if a.severity is Severity.PROBLEM]
+        if not problems:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, "Save this recording?", "", parent=self)
+        box.setText("The recording has problems a cloned voice will keep:")
+        box.setInformativeText("\n".join(f"• {p}" for p in problems))
+        save = box.addButton("Save anyway", QMessageBox.ButtonRole.AcceptRole)
+        fix = box.addButton("Fix the recording", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(fix)
+        box.exec()
+        return box.clickedButton() is save
+
     def voice_saved(self, name: str) -> None:
         """The library kept the voice: empty the form for the next one."""
         self._end_job()
         self._extracted = None
         self.reset()
-        self.banner.show_message("success", f"Saved “{name}”.", "It is now the default voice of the script.")
+        self.banner.show_message(
+            "success", f"Saved “{name}”.", "It is in the voice library, ready for your scripts."
+        )
 
     def save_failed(self, message: str, hint: str) -> None:
         """Extraction or keeping the voice failed: say why; the recording and text stay."""

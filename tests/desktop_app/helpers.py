@@ -43,3 +43,19 @@ def render_script(qtbot, window, text):
     assert job is not None, panel.banner.message.text()
     qtbot.waitUntil(lambda: job in ended, timeout=TIMEOUT_MS)
     return job
+
+
+def answer_next_dialog(qtbot, label: str) -> None:
+    """Press the button ``label`` of the next modal message box, as a creator would click it."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def press() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, press)
+            return
+        button = next(b for b in box.buttons() if b.text() == label)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(50, press)

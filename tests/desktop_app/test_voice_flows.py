@@ -11,7 +11,7 @@ from engine.audio_quality import Severity, frame_levels_dbfs
 
 from ..conftest import SPEECH_TEXT
 from .conftest import TIMEOUT_MS
-from .helpers import add_voice_from_file, save_in_editor
+from .helpers import add_voice_from_file, answer_next_dialog, save_in_editor
 
 
 def test_add_voice_from_file_survives_a_restart(qtbot, make_window, studio_settings, speech_file, speech):
@@ -148,6 +148,9 @@ def test_record_voice_from_microphone(qtbot, make_window, studio_settings, sound
     qtbot.mouseClick(recorder.use_sentence, Qt.MouseButton.LeftButton)
     assert editor.transcript.toPlainText() == recorder.sentence.text()
     editor.name.setText("Tone")
+    # A steady tone has no quiet background between words: the advice calls it noisy (red),
+    # so saving asks first.
+    answer_next_dialog(qtbot, "Save anyway")
     _, voice = save_in_editor(qtbot, window)
     assert voice.mode == MODE_ICL and voice.transcript.startswith("The morning light")
     audio, rate = window.library.reference_audio(voice.id)
@@ -168,8 +171,43 @@ def test_missing_microphone_is_explained(qtbot, make_window, studio_settings, so
 
 def test_second_voice_from_other_speech(qtbot, make_window, studio_settings, speech_file):
     window = make_window(studio_settings)
-    add_voice_from_file(qtbot, window, speech_file, "Alice", SPEECH_TEXT)
+    alice_id = add_voice_from_file(qtbot, window, speech_file, "Alice", SPEECH_TEXT).id
     bob = add_voice_from_file(qtbot, window, speech_file, "Bob")
     assert [v.name for v in window.voice_catalog.voices()] == ["Alice", "Bob"]
     assert [window.voices_panel.proxy.index(r, 0).data() for r in range(2)] == ["Alice", "Bob"]
-    assert window.script_panel.model.default_voice_id == bob.id  # the newest voice is selected
+    # The script keeps its voice (its lines must not switch speaker); the new one is offered.
+    assert window.script_panel.model.default_voice_id == alice_id
+    banner = window.script_panel.banner
+    assert banner.action.text() == "Use for this script"
+    qtbot.mouseClick(banner.action, Qt.MouseButton.LeftButton)
+    assert window.script_panel.model.default_voice_id == bob.id
+
+
+def test_saving_silence_asks_first_and_form_messages_follow_the_form(
+    qtbot, make_window, studio_settings, speech_file
+):
+    window = make_window(studio_settings)
+    editor = window.voice_editor
+    window.show_voice_editor()
+    editor.set_audio(np.zeros(24000 * 4, np.float32), 24000, "Silence")
+    editor.mode_xvector.setChecked(True)
+    editor.name.setText("Nothing")
+    answer_next_dialog(qtbot, "Fix the recording")
+    editor.save()
+    assert window.voice_catalog.voices() == [] and editor.has_audio()  # nothing lost, nothing saved
+    # A form message goes as soon as the form answers it.
+    editor.load_file(speech_file)
+    editor.mode_icl.setChecked(True)
+    editor.save()
+    assert editor.banner.isVisible() and "transcript" in editor.banner.message.text()
+    editor.transcript.setPlainText(SPEECH_TEXT)
+    assert not editor.banner.isVisible()
+    # A typed name stays; a name filled in from a file follows the next file.
+    assert editor.name.text() == "Nothing"
+    editor.name.clear()
+    editor.load_file(speech_file)
+    assert editor.name.text() == "Hello"
+    other = speech_file.with_name("second_take.wav")
+    other.write_bytes(speech_file.read_bytes())
+    editor.load_file(other)
+    assert editor.name.text() == "Second Take"
