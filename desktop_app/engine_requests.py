@@ -121,7 +121,11 @@ class ImportVoicesRequest:
 
 @dataclass(frozen=True)
 class LineRequest:
-    """One script line to render; the voice and line number travel along for the take's record."""
+    """One script line to render; the voice and the line travel along for the take's record.
+
+    ``line_id`` is the line's stable id in the projects store (its takes are stored under it),
+    ``line_number`` its 1-based place when the render started (for messages).
+    """
 
     text: str
     language: str
@@ -129,6 +133,7 @@ class LineRequest:
     voice_name: str
     prompt: PromptRef
     line_number: int
+    line_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,11 @@ class LineChoice:
 
 @dataclass
 class ScriptState:
-    """Everything the script panel needs to come back as the creator left it."""
+    """The script panel's own settings; the scripts themselves live in the projects store.
+
+    ``text``, ``lines``, ``default_voice_id`` and ``default_language`` held the one script of
+    Timbre before projects: read once to migrate it into a first project, then left empty.
+    """
 
     text: str = ""
     lines: list[LineChoice] = field(default_factory=list)
@@ -93,6 +97,7 @@ class Settings:
     window_state: str = ""
     splitters: dict[str, str] = field(default_factory=dict)  # name -> base64 of saveState()
     script: ScriptState = field(default_factory=ScriptState)
+    current_script_id: str = ""  # the script open in the editor (projects store id)
 
     def model_key(self) -> tuple[str, str, str]:
         """What a loaded model depends on: a change means the model must be reloaded."""

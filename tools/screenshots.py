@@ -134,6 +134,19 @@ def main() -> int:
     window.voice_catalog.refresh()
     window.voices_panel.select(host_voice.id)
 
+    # Projects: a podcast (its episodes) and an audiobook (its chapters).
+    store, projects = window.projects, window.project_panel
+    show = store.projects()[0]
+    store.rename_project(show.id, "The Morning Show")
+    store.rename_script(store.scripts(show.id)[0].id, "Ep. 12 · Voices")
+    for name in ("Ep. 13 · Listening", "Ep. 14 · Live"):
+        store.create_script(show.id, name)
+    book = store.create_project("Harbor Lights", "audiobook")
+    for _ in range(3):
+        store.create_script(book.id)
+    projects.refresh()
+    window.open_script(store.scripts(show.id)[0].id)
+
     # The script, its lines parsed (the pause in the accent colour), before rendering.
     panel = window.script_panel
     window.tabs.setCurrentWidget(panel)
@@ -157,7 +170,7 @@ def main() -> int:
     # Takes: a second take of line 1, a favorite, the take shown with its playhead.
     takes = window.takes_panel
     first = takes.model.all_records()[0]
-    window.script_panel.regenerate(first)
+    window.script_panel.regenerate(first, 1)
     wait_for(lambda: len(ended) == 2)
     takes.model.set_favorite(first.id, True)
     takes.select(first.id)
@@ -166,6 +179,16 @@ def main() -> int:
 
     apply_theme(app, "dark")
     snap("takes-dark")
+    apply_theme(app, "light")
+
+    # An edited line keeps its takes, marked stale; a deleted one waits under Removed.
+    text = panel.editor.toPlainText().replace("Welcome back", "Welcome, welcome back", 1)
+    panel.editor.setPlainText(text)
+    wait_for(lambda: any("stale" in (takes.model.index(r, 0).data() or "") for r in range(takes.model.rowCount())))
+    projects.tree.setFocus()
+    snap("projects")
+    apply_theme(app, "dark")
+    snap("projects-dark")
     apply_theme(app, "light")
 
     # A markup typo: underlined where the parser stopped, the line marked, Generate refuses it.

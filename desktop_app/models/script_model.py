@@ -2,20 +2,24 @@
 
 The text itself is edited in the script editor; :meth:`ScriptModel.set_lines` follows the
 edits (parsed by :func:`desktop_app.script_lines.parse_lines`) with a diff so each line keeps
-its own voice and language when lines are inserted, removed or reworded around it. A line's
-voice or language of None means "the default". A line with bad markup shows the parser's
-message and column; a line with pauses or long text says how it will be rendered.
+its id (and so its takes), its voice and its language when lines are inserted, removed or
+reworded around it. A deleted line is kept aside: typed or pasted again (a move, an undo) it
+comes back with its id. A line's voice or language of None means "the default". A line with bad
+markup shows the parser's message and column; a line with pauses or long text says how it
+will be rendered.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+
+from engine.projects import StoredLine, new_id
 
 from ..icons import icon
 from ..languages import language_label
@@ -48,6 +52,7 @@ class ScriptLine:
     text: str
     voice_id: str | None = None
     language: str | None = None
+    id: str = field(default_factory=new_id)  # stable: the line's takes follow it
     status: LineStatus = LineStatus.IDLE
     progress: float | None = None
     detail: str = ""
@@ -67,6 +72,7 @@ class ScriptModel(QAbstractTableModel):
         super().__init__(parent)
         self._catalog = catalog
         self._lines: list[ScriptLine] = []
+        self._removed: list[ScriptLine] = []  # deleted from the text; most recent last
         self.default_voice_id: str | None = None
         self.default_language = "auto"
         catalog.list_model().dataChanged.connect(self._voices_changed)
@@ -112,13 +118,35 @@ class ScriptModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(a0 + k, 0), self.index(a0 + k, last))
             if a1 - a0 > kept:
                 self.beginRemoveRows(QModelIndex(), a0 + kept, a1 - 1)
+                self._removed.extend(self._lines[a0 + kept : a1])
                 del self._lines[a0 + kept : a1]
                 self.endRemoveRows()
             if b1 - b0 > kept:
                 first = a0 + kept
                 self.beginInsertRows(QModelIndex(), first, first + (b1 - b0 - kept) - 1)
-                self._lines[first:first] = [ScriptLine(p.text, parsed=p) for p in parsed[b0 + kept : b1]]
+                self._lines[first:first] = [self._revived(p) for p in parsed[b0 + kept : b1]]
                 self.endInsertRows()
+
+    def _revived(self, parsed: ParsedLine) -> ScriptLine:
+        """A deleted line with this text back (moved, or an undo), else a new line."""
+        for i in range(len(self._removed) - 1, -1, -1):
+            if self._removed[i].text == parsed.text:
+                line = self._removed.pop(i)
+                line.parsed, line.status, line.progress, line.detail = parsed, LineStatus.IDLE, None, ""
+                return line
+        return ScriptLine(parsed.text, parsed=parsed)
+
+    def load(self, stored: list[StoredLine], removed: list[StoredLine], parsed: list[ParsedLine]) -> None:
+        """Show a stored script: its lines with their ids and choices, then follow ``parsed``."""
+        self.beginResetModel()
+        self._lines = [ScriptLine(ln.text, ln.voice_id, ln.language, id=ln.id) for ln in stored]
+        self._removed = [ScriptLine(ln.text, ln.voice_id, ln.language, id=ln.id) for ln in removed]
+        self.endResetModel()
+        self.set_lines(parsed)
+
+    def removed_lines(self) -> list[ScriptLine]:
+        """Lines deleted from the text this session or before (their takes may wait)."""
+        return list(self._removed)
 
     def set_choices(self, choices: list[tuple[str | None, str | None]]) -> None:
         """Restore each row's (voice id, language), e.g. from saved settings."""

@@ -71,11 +71,13 @@ class LibraryActions(QObject):
         *,
         listen: Callable[[str], None],
         rename: Callable[[], None],
+        use: Callable[[str], None],
     ) -> QMenu:
         """The right-click menu for ``voices`` (``playing``: the voice whose reference plays)."""
         one = voices[0] if len(voices) == 1 else None
         menu = QMenu(self._parent)
         if one is not None:
+            menu.addAction(icon("generate"), "Use for the script", lambda: use(one.id))
             stop = playing == one.id
             menu.addAction(
                 icon("stop" if stop else "play"), "Stop" if stop else "Listen", lambda: listen(one.id)

@@ -1,7 +1,8 @@
 """The voices column: the voice library, searchable, with everything a voice needs done to it.
 
 Search (name, tags, transcript words) and a tag filter narrow the list; the star marks
-favorites. Selecting a voice makes it the script's default voice. Right-click (or the keys)
+favorites. Selecting a voice only selects it: "Use for the script" (right-click) makes it the
+open script's default voice, so lines never change speaker by accident. Right-click (or the keys)
 for listen (Space), rename (F2), tags, favorite, duplicate, export and delete (Del, with
 Undo / Ctrl+Z). Drop an audio file to start a new voice with it, or ``.timbre`` bundles and
 official ``.pt`` voice files to import them. The ⋯ menu holds import, export, sorting and
@@ -59,6 +60,7 @@ class LibraryPanel(QWidget):
     """The library list with its search, filters, actions, drops and reference playback."""
 
     voice_selected = Signal(str)  # the current voice's id
+    use_requested = Signal(str)  # "Use for the script": make it the script's default voice
     new_voice_requested = Signal()
     audio_file_dropped = Signal(str)  # an audio file to start a new voice with
 
@@ -322,7 +324,11 @@ class LibraryPanel(QWidget):
         voices = self.selected_voices()
         playing = self._playing_id if self._player.playing else None
         menu = self.actions.context_menu(
-            voices, playing, listen=self.toggle_reference, rename=lambda: self.list.edit(index)
+            voices,
+            playing,
+            listen=self.toggle_reference,
+            rename=lambda: self.list.edit(index),
+            use=self.use_requested.emit,
         )
         menu.popup(self.list.viewport().mapToGlobal(pos))
 

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.projects import ProjectStore, Script, TakeRecord
+
 from ..engine_host import EngineHost, GenerateRequest, LineRequest, ModelPhase
 from ..icons import icon
 from ..languages import LANGUAGES, language_label
@@ -38,12 +40,13 @@ from ..models.script_model import (
     ScriptLine,
     ScriptModel,
 )
+from ..models.takes_model import LineInfo
 from ..render_preview import RenderPreview
 from ..script_lines import ParsedLine, parse_lines
-from ..settings import LineChoice, SamplingSettings, ScriptState
-from ..takes_store import TakeRecord
+from ..settings import SamplingSettings, ScriptState
 from ..voices import VOICE_ID_ROLE, VoiceCatalog
 from .banner import Banner
+from .elided_label import ElidedLabel
 from .render_tracker import RenderTracker
 from .sampling_controls import MAX_SEED, SamplingControls
 from .script_delegates import ChoiceDelegate, StatusDelegate
@@ -55,16 +58,20 @@ class ScriptPanel(QWidget):
 
     default_voice_changed = Signal(str)
     busy_changed = Signal(bool)
+    saved = Signal()  # the script's text and lines are in the store (e.g. right before a render)
 
     def __init__(
         self,
         host: EngineHost,
         catalog: VoiceCatalog,
+        store: ProjectStore,
         preview: RenderPreview | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._host, self._catalog, self.preview = host, catalog, preview
+        self.store = store
+        self.script: Script | None = None  # the script in the editor
         self.model = ScriptModel(catalog, self)
         self.tracker = RenderTracker(host, self.model, self)
 
@@ -143,7 +150,7 @@ class ScriptPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
-        self.progress_label = QLabel("")
+        self.progress_label = ElidedLabel("")  # changing text must not make the panel jitter
         self.progress_label.setObjectName("muted")
         self._build_layout()
 
@@ -188,7 +195,7 @@ class ScriptPanel(QWidget):
         actions.addWidget(self.cancel_button)
         actions.addWidget(self.listen)
         actions.addWidget(self.progress, 1)
-        actions.addWidget(self.progress_label)
+        actions.addWidget(self.progress_label, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 12)
         layout.addLayout(top)
@@ -209,10 +216,48 @@ class ScriptPanel(QWidget):
         """Bring the lines table in line with the editor now (it otherwise follows shortly after)."""
         self._sync.stop()
         self.model.set_lines(self.parsed_lines())
+        self.banner.clear(source="script")  # an edit answers "empty", "fix line 3", "no voice"
 
     def set_script(self, text: str) -> None:
         self.editor.setPlainText(text)
         self.sync_lines()
+
+    def open_script(self, script: Script) -> None:
+        """Show a stored script: its text, its lines (with their ids and choices), its defaults."""
+        self.script = script
+        self.editor.blockSignals(True)  # the lines come from the store, not from a re-parse
+        self.editor.setPlainText(script.text)
+        self.editor.blockSignals(False)
+        self._sync.stop()
+        self.model.load(
+            self.store.lines(script.id), self.store.lines(script.id, removed=True), self.parsed_lines()
+        )
+        self.model.default_voice_id = script.default_voice_id  # may be None: no voice chosen yet
+        self.model.set_defaults(language=script.default_language)
+        self.language.blockSignals(True)
+        self.language.setCurrentIndex(max(0, self.language.findData(script.default_language)))
+        self.language.blockSignals(False)
+        self._sync_voice_combo()
+        self.banner.clear()
+
+    def save(self) -> None:
+        """Write the editor's text and lines to the store (the ids keep the takes attached)."""
+        if self.script is None:
+            return
+        self.sync_lines()
+        self.store.save_script(
+            self.script.id,
+            self.editor.toPlainText(),
+            [(ln.id, ln.text, ln.voice_id, ln.language) for ln in self.model.lines()],
+            self.model.default_voice_id,
+            self.language.currentData() or "auto",
+        )
+        self.saved.emit()
+
+    def line_infos(self) -> list[LineInfo]:
+        """The script's lines for the takes list: numbered, then the removed ones."""
+        live = [LineInfo(ln.id, row + 1, ln.text) for row, ln in enumerate(self.model.lines())]
+        return live + [LineInfo(ln.id, None, ln.text) for ln in self.model.removed_lines()]
 
     def set_default_voice(self, voice_id: str | None) -> None:
         """Make ``voice_id`` the voice of all lines without their own (the selected voice)."""
@@ -232,6 +277,7 @@ class ScriptPanel(QWidget):
         self.voice.setCurrentIndex(-1)  # the default voice is gone (trash): say so, pick none
 
     def _voices_added(self, parent, first: int, last: int) -> None:
+        # Only a script without a default voice takes the new one: lines never switch speaker.
         if self.model.default_voice_id is None or self._catalog.voice(self.model.default_voice_id) is None:
             voices = self._catalog.list_model()
             self.set_default_voice(voices.data(voices.index(last, 0), VOICE_ID_ROLE))
@@ -239,12 +285,8 @@ class ScriptPanel(QWidget):
 
     # ----- state for settings ------------------------------------------------------------------
     def state(self) -> ScriptState:
-        self.sync_lines()
+        """The panel's own settings (the script itself lives in the projects store)."""
         return ScriptState(
-            text=self.editor.toPlainText(),
-            lines=[LineChoice(line.voice_id, line.language) for line in self.model.lines()],
-            default_voice_id=self.model.default_voice_id,
-            default_language=self.language.currentData(),
             sampling=self.sampling.sampling(),
             seed=self.sampling.seed.value(),
             seed_locked=self.sampling.lock.isChecked(),
@@ -252,10 +294,6 @@ class ScriptPanel(QWidget):
         )
 
     def restore(self, state: ScriptState) -> None:
-        self.set_script(state.text)
-        self.model.set_choices([(c.voice_id, c.language) for c in state.lines])
-        self.model.set_defaults(voice_id=state.default_voice_id)
-        self.language.setCurrentIndex(max(0, self.language.findData(state.default_language)))
         self.sampling.set_sampling(state.sampling)
         self.sampling.seed.setValue(state.seed)
         self.sampling.lock.setChecked(state.seed_locked)
@@ -286,48 +324,64 @@ class ScriptPanel(QWidget):
                 else f"The voice of line {row + 1} is not available.",
                 "Make a voice in the New voice tab, or double-click the line's voice to pick another.",
             )
-        return LineRequest(line.text, self.model.language_of(line), voice.id, voice.name, ref, row + 1)
+        return LineRequest(
+            line.text, self.model.language_of(line), voice.id, voice.name, ref, row + 1, line.id
+        )
 
     def generate(self) -> int | None:
         """Send the whole script as one batch job; returns its job id (None when it cannot start)."""
-        self.sync_lines()
+        self.save()  # the lines' rows exist before their takes arrive
         if self.tracker.script_running:
             return None  # one script render at a time; Cancel first
         lines = self.model.lines()
         if not lines:
             self.banner.show_message(
-                "warning", "The script is empty.", "Write at least one line, one take per line."
+                "warning",
+                "The script is empty.",
+                "Write at least one line, one take per line.",
+                source="script",
             )
             return None
         problem = self._model_problem()
-        bad = [line.parsed for line in lines if not line.valid and line.parsed is not None]
-        if bad and problem is None:
-            more = f" ({len(bad) - 1} more line{'s' if len(bad) > 2 else ''} too)" if len(bad) > 1 else ""
-            problem = (
-                f"{bad[0].describe_error()}{more}",
-                bad[0].hint or "Fix the line, then Generate again.",
-            )
-        requests = []
+        if problem:
+            self.banner.show_message("error", *problem, source="model")
+            return None
+        # Every line that can render does; the others are listed, each with what to fix.
+        rows, requests, skipped = [], [], []
         for row, line in enumerate(lines):
             req = self._line_request(row, line)
-            if isinstance(req, tuple):
-                problem = problem or req
-                break
-            requests.append(req)
-        if problem:
-            self.banner.show_message("error", *problem)
-            return None
-        self.banner.clear()
+            if not line.valid and line.parsed is not None:
+                skipped.append((line.parsed.describe_error(), line.parsed.hint or "Fix the markup."))
+            elif isinstance(req, tuple):
+                skipped.append(req)
+            else:
+                rows.append(row)
+                requests.append(req)
+        if skipped:
+            listed = "\n".join(message for message, _ in skipped[:6])
+            more = f"\n…and {len(skipped) - 6} more." if len(skipped) > 6 else ""
+            what = "No line can be rendered" if not requests else f"{len(skipped)} line(s) left out"
+            self.banner.show_message(
+                "error" if not requests else "warning",
+                f"{what}:\n{listed}{more}",
+                skipped[0][1],
+                source="script",
+            )
+            if not requests:
+                return None
+        else:
+            self.banner.clear()
         sampling = self.sampling.sampling()
         seed = self.sampling.seed_for_next_job()
-        # Line i gets seed + i: short, readable seeds, each line its own randomness.
-        seeds = tuple((seed + i) % (MAX_SEED + 1) for i in range(len(requests)))
+        # Line i gets seed + i: short, readable seeds, each line its own randomness (also when
+        # other lines are left out).
+        seeds = tuple((seed + row) % (MAX_SEED + 1) for row in rows)
         request = GenerateRequest(tuple(requests), sampling.engine_kwargs(), seeds, self._previewing())
-        label = f"{len(lines)} line{'s' if len(lines) != 1 else ''}"
-        return self._submit(request, list(lines), label)
+        label = f"{len(requests)} line{'s' if len(requests) != 1 else ''}"
+        return self._submit(request, [lines[row] for row in rows], label)
 
-    def regenerate(self, record: TakeRecord) -> int | None:
-        """Render one more take of a stored take's line, with its voice and settings, a new seed."""
+    def regenerate(self, record: TakeRecord, number: int) -> int | None:
+        """Render one more take of a stored take's line (line ``number``), its voice and settings, a new seed."""
         voice = self._catalog.voice(record.voice_id)
         ref = self._catalog.prompt_ref(record.voice_id)
         problem = self._model_problem()
@@ -341,12 +395,9 @@ class ScriptPanel(QWidget):
             self.banner.show_message("error", *problem)
             return None
         settings = dict(record.settings) or SamplingSettings().engine_kwargs()
-        line = LineRequest(record.text, record.language, voice.id, voice.name, ref, record.line_number)
+        line = LineRequest(record.text, record.language, voice.id, voice.name, ref, number, record.line_id)
         request = GenerateRequest((line,), settings, self.sampling.randomize(), self._previewing())
-        return self._submit(request, [None], f"line {record.line_number} again")
-
-    def _previewing(self) -> bool:
-        return self.preview is not None and self.listen.isChecked()
+        return self._submit(request, [None], f"line {number} again")
 
     def _previewing(self) -> bool:
         return self.preview is not None and self.listen.isChecked()

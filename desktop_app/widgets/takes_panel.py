@@ -1,7 +1,10 @@
-"""Every take, grouped by line: listen (Space), mark favorites (F), regenerate, delete, export.
+"""The open script's takes, grouped by line: listen (Space), favorites (F), regenerate, delete, export.
 
-Takes arrive from the engine host as lines finish; each is stored (audio + index) before it
-shows up here, so what is listed survives a restart.
+Takes arrive from the engine host as lines finish; each is stored in the projects store (audio,
+then its row) before it shows up here, so what is listed survives a restart. Takes of other
+scripts (render all chapters) are stored the same way and show when their script is opened.
+Delete moves takes to the trash: Undo (or Ctrl+Z) brings them back, the ⋯ menu restores or
+empties the trash.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.projects import ProjectStore, TakeRecord, new_id, now_iso
+
 from ..audio_io import AudioDeviceError
 from ..audio_player import Player
 from ..engine_host import EngineHost, GenerateRequest
@@ -37,11 +42,13 @@ from ..models.takes_model import (
     COL_TAKE,
     COL_TIME,
     COL_VOICE,
+    LineInfo,
     TakesModel,
     settings_summary,
 )
 from ..settings import Settings
-from ..takes_store import TakeRecord, TakesStore, export_takes, new_take_id, now_iso
+from ..takes_export import export_takes
+from ..voices import VoiceCatalog
 from .banner import Banner
 from .export_dialog import ExportDialog
 from .waveform import WaveformView
@@ -50,20 +57,24 @@ from .waveform import WaveformView
 class TakesPanel(QWidget):
     """The takes list and the player for the selected take."""
 
-    regenerate_requested = Signal(object)  # TakeRecord
+    regenerate_requested = Signal(object, int)  # TakeRecord, its line's number
     exported = Signal(list)  # paths written
 
     def __init__(
         self,
         host: EngineHost,
         player: Player,
-        store: TakesStore,
+        store: ProjectStore,
+        catalog: VoiceCatalog,
         settings: Settings,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._host, self._player, self._settings = host, player, settings
-        self.model = TakesModel(store, self)
+        self.store = store
+        self.model = TakesModel(store, lambda vid: v.name if (v := catalog.voice(vid)) else None, self)
+        self._undo: list[list[str]] = []  # take ids of each delete, most recent last
+        catalog.list_model().dataChanged.connect(lambda *_: self.model.voices_changed())
         self._shown: tuple[str, np.ndarray] | None = None  # (take id, audio) in the waveform
 
         self.banner = Banner()
@@ -124,12 +135,20 @@ class TakesPanel(QWidget):
         menu.addAction("Favorite takes…", lambda: self.export_dialog("favorites"))
         menu.addAction("All takes…", lambda: self.export_dialog("all"))
         self.export_button.setMenu(menu)
+        self.more_button = QPushButton("⋯")
+        self.more_button.setToolTip("Removed lines and the takes' trash")
+        self.more_menu = QMenu(self.more_button)
+        self.more_menu.aboutToShow.connect(self._fill_more_menu)
+        self.more_button.setMenu(self.more_menu)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
         self._build_layout()
 
         for keys, slot in (
             ("Space", self.toggle_play),
             ("F", self.toggle_favorite),
             ("Delete", self.delete_selected),
+            ("Ctrl+Z", self.undo_delete),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -156,6 +175,7 @@ class TakesPanel(QWidget):
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.export_button)
+        top.addWidget(self.more_button)
         transport = QHBoxLayout()
         for b in (self.play_button, self.favorite_button, self.regenerate_button):
             transport.addWidget(b)
@@ -170,15 +190,38 @@ class TakesPanel(QWidget):
         layout.addLayout(transport)
         layout.addWidget(self.info)
 
+    # ----- the script shown ----------------------------------------------------------------
+    def show_script(self, script_id: str | None, lines: list[LineInfo]) -> None:
+        """Show the takes of ``script_id`` (another script's are kept, not shown)."""
+        if self._player.owner is self:
+            self._player.stop()
+        self._shown = None
+        self._undo.clear()
+        self.banner.clear()
+        self.model.show_script(script_id, lines)
+        for row in range(self.model.rowCount()):
+            self.tree.setFirstColumnSpanned(row, QModelIndex(), True)
+        self.tree.expandAll()
+        self._refresh()
+
+    def set_lines(self, lines: list[LineInfo]) -> None:
+        """The open script was edited: renumber, mark stale, move removed lines' takes aside."""
+        self.model.set_lines(lines)
+        for row in range(self.model.rowCount()):
+            self.tree.setFirstColumnSpanned(row, QModelIndex(), True)
+        self._refresh()
+
     # ----- new takes -------------------------------------------------------------------------
     def _on_take_ready(self, job: int, index: int, take) -> None:
         request = self._host.request(job)
         if not isinstance(request, GenerateRequest):
             return
         line = request.lines[index]
+        if not line.line_id:
+            return  # not a script line (nothing to keep it under)
         record = TakeRecord(
-            id=new_take_id(),
-            line_number=line.line_number,
+            id=new_id(),
+            line_id=line.line_id,
             text=line.text,
             voice_id=line.voice_id,
             voice_name=line.voice_name,
@@ -190,7 +233,7 @@ class TakesPanel(QWidget):
             finish_reason=take.finish_reason,
         )
         try:
-            self.model.store.add(record, take.audio)
+            self.store.add_take(record, take.audio)
         except OSError as e:
             self.banner.show_message(
                 "error",
@@ -198,7 +241,8 @@ class TakesPanel(QWidget):
                 "Check free disk space.",
             )
             return
-        self.add_record(record)
+        if self.model.shows_line(record.line_id):
+            self.add_record(record)
 
     def add_record(self, record: TakeRecord) -> None:
         index = self.model.add(record)
@@ -248,7 +292,7 @@ class TakesPanel(QWidget):
         if self._shown and self._shown[0] == record.id:
             return self._shown[1]
         try:
-            audio = self.model.store.load_audio(record)
+            audio = self.store.load_audio(record)
         except Exception as e:  # libsndfile: a damaged or deleted file
             self.banner.show_message(
                 "error",
@@ -277,10 +321,14 @@ class TakesPanel(QWidget):
         self.favorite_button.setText("Favorite" if not record.favorite else "Unfavorite")
         created = record.created.strftime("%b %d, %H:%M") if record.created else ""
         cut = " · cut off at the length limit" if not record.complete else ""
+        stale = " · stale: the line was edited since" if self.model.is_stale(record) else ""
+        number = self.model.number_of(record)
+        where = f"Line {number}" if number is not None else "Removed line"
+        self.regenerate_button.setEnabled(number is not None)
         self.info.setText(
-            f"Line {record.line_number} · {record.voice_name} · {language_label(record.language)} · "
+            f"{where} · {self.model.voice_label(record)} · {language_label(record.language)} · "
             f"seed {record.seed} · {record.duration_s:.1f} s · {created}\n"
-            f"{settings_summary(record.settings)}{cut}"
+            f"{settings_summary(record.settings)}{cut}{stale}"
         )
 
     # ----- actions ---------------------------------------------------------------------------
@@ -328,31 +376,106 @@ class TakesPanel(QWidget):
 
     def _regenerate(self) -> None:
         record = self.current_record()
-        if record is not None:
-            self.regenerate_requested.emit(record)
+        number = self.model.number_of(record) if record is not None else None
+        if record is not None and number is not None:  # a removed line has nothing to render
+            self.regenerate_requested.emit(record, number)
 
-    def delete_selected(self, confirm: bool = True) -> None:
-        records = self.selected_records()
+    def delete_selected(self) -> None:
+        """Move the selected takes to the trash; Undo brings them back."""
+        self._trash(self.selected_records(), "")
+
+    def clear_removed_lines(self) -> None:
+        """Move the takes of lines deleted from the script to the trash (undoable)."""
+        self._trash(self.model.removed_records(), " of removed lines")
+
+    def _trash(self, records: list[TakeRecord], what: str) -> None:
         if not records:
             return
-        if confirm:
-            n = len(records)
-            favs = sum(r.favorite for r in records)
-            extra = f" {favs} of them {'is a favorite' if favs == 1 else 'are favorites'}." if favs else ""
-            answer = QMessageBox.question(
-                self,
-                "Delete takes",
-                f"Delete {n} take{'s' if n != 1 else ''}? Their audio is removed from disk.{extra}",
-                QMessageBox.StandardButton.Delete | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Delete:
-                return
         if self._player.owner is self:
             self._player.stop()
         self._shown = None
-        self.model.remove([r.id for r in records])
+        ids = [r.id for r in records]
+        try:
+            self.store.trash_takes(ids)
+        except OSError as e:
+            self.banner.show_message("error", f"The takes could not be deleted ({e}).", "Try again.")
+            return
+        self.model.remove(ids)
+        self._undo.append(ids)
+        n, favs = len(ids), sum(r.favorite for r in records)
+        extra = f" ({favs} favorite{'s' if favs != 1 else ''})" if favs else ""
+        self.banner.show_message(
+            "info",
+            f"Moved {n} take{'s' if n != 1 else ''}{what}{extra} to the trash.",
+            "Undo (Ctrl+Z) brings them back; ⋯ > Empty trash removes them for good.",
+            action=("Undo", self.undo_delete),
+        )
         self._refresh()
+
+    def undo_delete(self) -> None:
+        """Bring back the takes of the last delete."""
+        if not self._undo:
+            return
+        self._restore(self._undo.pop())
+        self.banner.clear()
+
+    def _restore(self, ids: list[str]) -> None:
+        self.store.restore_takes(ids)
+        for take_id in ids:
+            record = self.store.take(take_id)
+            if record is not None and self.model.shows_line(record.line_id):
+                self.add_record(record)
+        self._refresh()
+
+    def _fill_more_menu(self) -> None:
+        menu = self.more_menu
+        menu.clear()
+        removed = len(self.model.removed_records())
+        trashed = self.store.trashed_takes(self.model.script_id) if self.model.script_id else []
+        a = menu.addAction(f"Clear removed lines ({removed} take{'s' if removed != 1 else ''})")
+        a.setEnabled(bool(removed))
+        a.triggered.connect(self.clear_removed_lines)
+        a = menu.addAction(f"Restore deleted takes ({len(trashed)})")
+        a.setEnabled(bool(trashed))
+        a.triggered.connect(lambda: self._restore([t.id for t in trashed]))
+        menu.addSeparator()
+        a = menu.addAction("Empty trash…")
+        a.setEnabled(bool(trashed))
+        a.triggered.connect(self.empty_trash)
+
+    def empty_trash(self, confirm: bool = True) -> int:
+        """Remove trashed takes (of every script) and deleted projects for good. -> takes removed."""
+        if confirm:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Empty trash", "", parent=self)
+            box.setText("Remove the deleted takes, scripts and projects for good? This cannot be undone.")
+            remove = box.addButton("Empty trash", QMessageBox.ButtonRole.DestructiveRole)
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.exec()
+            if box.clickedButton() is not remove:
+                return 0
+        n = self.store.purge()
+        self._undo.clear()
+        self.banner.show_message("success", f"Removed {n} take{'s' if n != 1 else ''} for good.")
+        return n
+
+    def _context_menu(self, pos) -> None:
+        index = self.tree.indexAt(pos)
+        if not index.isValid():
+            return
+        if not self.tree.selectionModel().isSelected(index):
+            self.tree.selectionModel().setCurrentIndex(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        menu = QMenu(self)
+        menu.addAction(icon("play"), "Play", self.play)
+        menu.addAction(icon("star"), "Favorite (F)", self.toggle_favorite)
+        regen = menu.addAction(icon("regenerate"), "Regenerate", self._regenerate)
+        regen.setEnabled(self.regenerate_button.isEnabled())
+        menu.addAction(icon("export"), "Export selected…", lambda: self.export_dialog("selected"))
+        menu.addSeparator()
+        menu.addAction(icon("delete"), "Delete (Del)", self.delete_selected)
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
 
     # ----- export ----------------------------------------------------------------------------
     def records_for(self, scope: str) -> list[TakeRecord]:
@@ -381,7 +504,7 @@ class TakesPanel(QWidget):
             )
             return []
         try:
-            paths = export_takes(self.model.store, records, folder, fmt)
+            paths = export_takes(self.store, [(r, self.model.number_of(r)) for r in records], folder, fmt)
         except OSError as e:
             self.banner.show_message("error", f"Export failed ({e}).", "Choose a folder you can write to.")
             return []

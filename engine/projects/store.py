@@ -179,10 +179,9 @@ class ProjectStore:
     ) -> None:
         """Store the editor's text and its lines in order, in one transaction.
 
-        Lines the script no longer has keep their rows (position NULL) while they have takes,
-        so those takes wait under "removed lines"; lines without takes are dropped.
+        Lines the script no longer has keep their rows (position NULL), so their takes (also
+        those still rendering) wait under "removed lines"; :meth:`purge` drops the ones without.
         """
-        ids = [spec[0] for spec in lines]
         with transaction(self._conn) as c:
             c.execute(
                 "UPDATE scripts SET text = ?, default_voice_id = ?, default_language = ? WHERE id = ?",
@@ -196,16 +195,15 @@ class ProjectStore:
                     "voice_id = excluded.voice_id, language = excluded.language",
                     (line_id, script_id, pos, line_text, voice_id, language),
                 )
-            placeholders = ",".join("?" * len(ids)) or "''"
-            c.execute(
-                f"DELETE FROM lines WHERE script_id = ? AND position IS NULL AND id NOT IN ({placeholders}) "
-                "AND NOT EXISTS (SELECT 1 FROM takes t WHERE t.line_id = lines.id)",
-                (script_id, *ids),
-            )
 
     def lines(self, script_id: str, removed: bool = False) -> list[StoredLine]:
         """The script's lines in order; with ``removed``, only the deleted lines that keep takes."""
-        cond = "position IS NULL" if removed else "position IS NOT NULL"
+        cond = (
+            "position IS NULL AND EXISTS (SELECT 1 FROM takes t WHERE t.line_id = lines.id "
+            "AND t.trashed_at IS NULL)"
+            if removed
+            else "position IS NOT NULL"
+        )
         rows = self._rows(
             f"SELECT * FROM lines WHERE script_id = ? AND {cond} ORDER BY position, id", script_id
         )
@@ -213,6 +211,16 @@ class ProjectStore:
             StoredLine(r["id"], r["script_id"], r["position"], r["text"], r["voice_id"], r["language"])
             for r in rows
         ]
+
+    def add_removed_line(self, script_id: str, text: str) -> str:
+        """A line that is no longer in the script, to hold takes of it (migration). -> its id."""
+        line_id = new_id()
+        with transaction(self._conn) as c:
+            c.execute(
+                "INSERT INTO lines (id, script_id, position, text) VALUES (?, ?, NULL, ?)",
+                (line_id, script_id, text),
+            )
+        return line_id
 
     # ----- takes -------------------------------------------------------------------------------
     def audio_path(self, record: TakeRecord) -> Path:

@@ -60,6 +60,11 @@ def make_window(qtbot):
 
     yield make
     for window in windows:
+        if window.isVisible():  # closing mid-render asks first: stop what runs, then close
+            window.cancel()
+            qtbot.waitUntil(
+                lambda w=window: not (w.script_panel.busy or w.render_all_queue.running), timeout=TIMEOUT_MS
+            )
         window.close()
         assert not window.host.is_running(), "the engine thread outlived its window"
 

@@ -138,7 +138,17 @@ def test_search_tags_edits_delete_and_undo(qtbot, make_window, studio_settings, 
     # Duplicate, then delete with Del and undo; the script follows.
     copy = panel.actions.duplicate(window.library.get(bob.id))
     assert shown(panel) == ["Alice", "Robert", "Robert (copy)"] and panel.current_voice().id == copy.id
+    before = window.script_panel.model.default_voice_id
     panel.select(bob.id)
+    assert window.script_panel.model.default_voice_id == before  # selecting alone changes no line
+    menu = panel.actions.context_menu(
+        [window.library.get(bob.id)],
+        None,
+        listen=panel.toggle_reference,
+        rename=lambda: None,
+        use=panel.use_requested.emit,
+    )
+    next(a for a in menu.actions() if a.text() == "Use for the script").trigger()
     assert window.script_panel.model.default_voice_id == bob.id
     window.script_panel.set_script("A line for Robert.")
     panel.list.setFocus()

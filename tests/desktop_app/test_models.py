@@ -14,11 +14,11 @@ from desktop_app.models.library_model import (
     LibraryModel,
 )
 from desktop_app.models.script_model import COL_LANGUAGE, COL_TEXT, COL_VOICE, LineStatus, ScriptModel
-from desktop_app.models.takes_model import TakesModel
+from desktop_app.models.takes_model import STALE_ROLE, LineInfo, TakesModel
 from desktop_app.models.voice_filter import VoiceFilterModel, voice_matches
 from desktop_app.script_lines import parse_lines
-from desktop_app.takes_store import TakeRecord, TakesStore, new_take_id, now_iso
 from desktop_app.voices import NEEDS_EXTRACTION, NEEDS_MODEL, READY, VOICE_ID_ROLE
+from engine.projects import ProjectStore, TakeRecord, new_id, now_iso
 from engine.prompt import ModelSignature
 
 from ..conftest import SPEECH_TEXT
@@ -161,10 +161,25 @@ def test_script_model_marks_markup(qtmodeltester, library):
     assert model.line(1) is line and line.valid and model.data(model.index(1, 3)) == ""
 
 
-def record(line: int, text: str, **kw) -> TakeRecord:
+def test_script_model_keeps_line_ids_through_moves_and_undo(qtmodeltester, library):
+    model = ScriptModel(LibraryModel(library))
+    model.set_texts(["One.", "Two.", "Three."])
+    one, two, three = (model.line(i).id for i in range(3))
+    model.set_texts(["One.", "Two, reworded.", "Three."])  # reworded: same id
+    assert [ln.id for ln in model.lines()] == [one, two, three]
+    model.set_texts(["Three.", "One.", "Two, reworded."])  # moved: cut and pasted
+    qtmodeltester.check(model)
+    assert [ln.id for ln in model.lines()] == [three, one, two]
+    model.set_texts(["Three.", "One."])  # deleted: kept aside with its id
+    assert [ln.id for ln in model.removed_lines()] == [two]
+    model.set_texts(["Three.", "One.", "Two, reworded."])  # undo in the editor: it comes back
+    assert model.line(2).id == two and model.removed_lines() == []
+
+
+def record(line_id: str, text: str, **kw) -> TakeRecord:
     return TakeRecord(
-        id=new_take_id(),
-        line_number=line,
+        id=new_id(),
+        line_id=line_id,
         text=text,
         voice_id="v",
         voice_name="Alice",
@@ -176,26 +191,49 @@ def record(line: int, text: str, **kw) -> TakeRecord:
     )
 
 
-def test_takes_model_groups_lines(qtmodeltester, tmp_path):
-    store = TakesStore(tmp_path / "takes")
-    model = TakesModel(store)
+def test_takes_model_follows_the_lines(qtmodeltester, tmp_path):
+    store = ProjectStore(tmp_path)
+    script = store.scripts(store.create_project("Show").id)[0]
+    a, b = new_id(), new_id()
+    store.save_script(
+        script.id, "First.\nSecond.", [(a, "First.", None, None), (b, "Second.", None, None)], None, "auto"
+    )
+    names = {"v": "Alice (renamed)"}
+    model = TakesModel(store, names.get)
+    model.show_script(script.id, [LineInfo(a, 1, "First."), LineInfo(b, 2, "Second.")])
     qtmodeltester.check(model)
     audio = np.zeros(2400, np.float32)
-    first = store.add(record(2, "Second."), audio)
+    first = store.add_take(record(b, "Second."), audio)
     model.add(first)
-    model.add(store.add(record(1, "First."), audio))
-    again = store.add(record(2, "Second."), audio)
+    model.add(store.add_take(record(a, "First."), audio))
+    again = store.add_take(record(b, "Second."), audio)
     model.add(again)
     qtmodeltester.check(model)
-    assert model.rowCount() == 2
+    assert model.rowCount() == 2 and model.index(0, 0).data().startswith("1  ·  First.")
     assert model.rowCount(model.index(1, 0)) == 2  # line 2 has two takes
-    assert model.record(model.index_of(again.id)).id == again.id
+    assert model.index(0, 1, model.index(0, 0)).data() == "Alice (renamed)"  # the voice's name now
+    names.pop("v")
+    assert "not in the library" in model.voice_label(first)
     model.set_favorite(first.id, True)
-    assert store.get(first.id).favorite
+    assert store.take(first.id).favorite
+    # Edit line 2 and move it first: its takes follow, marked stale.
+    model.set_lines([LineInfo(b, 1, "Second, edited."), LineInfo(a, 2, "First.")])
+    qtmodeltester.check(model)
+    group = model.index(0, 0)
+    assert "Second, edited." in group.data() and group.data().endswith("stale")
+    assert model.index(0, 0, group).data(STALE_ROLE) and model.is_stale(first)
+    assert model.number_of(first) == 1
+    # Delete line 1 ("First."): its take waits under Removed, at the end.
+    model.set_lines([LineInfo(b, 1, "Second, edited."), LineInfo(a, None, "First.")])
+    assert model.index(1, 0).data().startswith("Removed  ·  First.")
+    assert [r.text for r in model.removed_records()] == ["First."]
+    store.trash_takes([first.id, again.id])
     model.remove([first.id, again.id])
     qtmodeltester.check(model)
-    assert model.rowCount() == 1 and not store.audio_path(first).exists()
-    # What is on disk comes back in a new store.
-    reopened = TakesModel(TakesStore(tmp_path / "takes"))
+    assert model.rowCount() == 1
+    # What is stored comes back in a new model (the trash stays out).
+    reopened = TakesModel(ProjectStore(tmp_path), names.get)
+    reopened.show_script(script.id, [LineInfo(b, 1, "Second, edited.")])
     qtmodeltester.check(reopened)
     assert [r.text for r in reopened.all_records()] == ["First."]
+    assert reopened.index(0, 0).data().startswith("Removed")

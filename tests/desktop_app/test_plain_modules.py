@@ -11,8 +11,9 @@ import pytest
 from desktop_app.line_render import LineStreams, line_seeds
 from desktop_app.script_lines import parse_lines
 from desktop_app.settings import FRAMES_PER_SECOND, SamplingSettings, Settings, load_settings, save_settings
-from desktop_app.takes_store import TakeRecord, TakesStore, export_names, slug
+from desktop_app.takes_export import export_names, slug
 from engine.audio_quality import Severity, analyze
+from engine.projects import TakeRecord
 from engine.text import parse_script_text, plan_text
 
 
@@ -76,10 +77,10 @@ def test_good_recording_has_no_problem():
 
 
 def test_export_names():
-    def rec(line, text):
+    def rec(line_id, text):
         return TakeRecord(
-            id=f"{line}{text}",
-            line_number=line,
+            id=f"{line_id}{text}",
+            line_id=line_id,
             text=text,
             voice_id="v",
             voice_name="V",
@@ -87,25 +88,23 @@ def test_export_names():
             seed=1,
         )
 
-    records = [rec(1, "Welcome back, friends!"), rec(2, "再见"), rec(2, "再见"), rec(12, "?!")]
-    assert export_names(records, "wav") == [
+    items = [
+        (rec("a", "Welcome back, friends!"), 1),
+        (rec("b", "再见"), 2),
+        (rec("b", "再见"), 2),
+        (rec("c", "?!"), 12),
+        (rec("d", "Hold on [pause 0.8s] a moment."), 13),
+        (rec("e", "Gone."), None),
+    ]
+    assert export_names(items, "wav") == [
         "001-welcome-back-friends.wav",
         "002-再见-take1.wav",
         "002-再见-take2.wav",
         "012-take.wav",
+        "013-hold-on-a-moment.wav",  # markup is not part of a file name
+        "removed-gone.wav",
     ]
     assert slug("A/B\\C:D*E") == "a-b-c-d-e"
-
-
-def test_takes_store_skips_entries_without_audio(tmp_path):
-    store = TakesStore(tmp_path)
-    record = TakeRecord(
-        id="t1", line_number=1, text="Hi", voice_id="v", voice_name="V", language="english", seed=1
-    )
-    store.add(record, np.zeros(2400, np.float32))
-    assert TakesStore(tmp_path).get("t1").duration_s == pytest.approx(0.1)
-    store.audio_path(record).unlink()
-    assert TakesStore(tmp_path).records() == []
 
 
 SCRIPT = """# Episode 3

@@ -56,7 +56,8 @@ def test_generate_three_lines_with_two_voices(qtbot, two_voices):
     assert [line.status for line in model.lines()] == [LineStatus.DONE] * 3
     assert panel.progress.value() == panel.progress.maximum()
     records = window.takes_panel.model.all_records()
-    assert [(r.line_number, r.voice_name, r.language) for r in records] == [
+    numbers = [window.takes_panel.model.number_of(r) for r in records]
+    assert [(n, r.voice_name, r.language) for n, r in zip(numbers, records)] == [
         (1, "Alice", "english"),
         (2, "Bob", "english"),
         (3, "Alice", "german"),
@@ -64,7 +65,7 @@ def test_generate_three_lines_with_two_voices(qtbot, two_voices):
     assert all(r.settings["max_new_tokens"] == 20 and r.duration_s > 0 for r in records)
     assert [r.seed for r in records] == [1234, 1235, 1236]  # the locked seed, then +1 per line
     for r in records:
-        audio, rate = sf.read(str(window.store.audio_path(r)))
+        audio, rate = sf.read(str(window.projects.audio_path(r)))
         assert rate == 24000 and len(audio) == pytest.approx(r.duration_s * rate, abs=1)
     # The newest take is shown, ready to play.
     assert window.takes_panel.current_record() is not None
@@ -115,7 +116,7 @@ def test_play_a_take_is_heard(qtbot, two_voices, sound, tmp_path):
         assert takes.play_button.text() == "Stop", takes.banner.message.text()
     monitor.stop()
     heard, rate = sf.read(str(tmp_path / "heard.wav"), dtype="float32")
-    played = takes.model.store.load_audio(record)
+    played = takes.store.load_audio(record)
     # The take is noise from random weights: compare loudness, not waveforms.
     assert np.max(np.abs(heard)) > 0.5 * np.max(np.abs(played)) > 0
     assert positions and max(positions) > 0.3 * record.duration_s
@@ -146,7 +147,7 @@ def test_regenerate_favorite_delete(qtbot, two_voices, monkeypatch):
     first = takes.current_record()
     takes.tree.setFocus()
     qtbot.keyClick(takes.tree, Qt.Key.Key_F)
-    assert takes.model.store.get(first.id).favorite
+    assert takes.store.take(first.id).favorite
     ended = []
     window.host.job_finished.connect(lambda job, cancelled: ended.append(job))
     qtbot.mouseClick(takes.regenerate_button, Qt.MouseButton.LeftButton)
@@ -154,10 +155,27 @@ def test_regenerate_favorite_delete(qtbot, two_voices, monkeypatch):
     records = takes.model.all_records()
     assert len(records) == 2 and records[1].text == first.text and records[1].seed != first.seed
     assert takes.model.rowCount() == 1  # both takes under the one line
+    # Del moves takes to the trash, favourites too, without a dialog; Undo brings them back.
+    takes.tree.selectAll()
+    takes.tree.setFocus()
+    qtbot.keyClick(takes.tree, Qt.Key.Key_Delete)
+    assert takes.model.all_records() == [] and takes.banner.action.text() == "Undo"
+    assert "1 favorite" in takes.banner.message.text()
+    assert all(window.projects.audio_path(r).exists() for r in records)  # nothing left the disk
+    qtbot.mouseClick(takes.banner.action, Qt.MouseButton.LeftButton)
+    assert {r.id for r in takes.model.all_records()} == {r.id for r in records}
+    assert takes.store.take(first.id).favorite
     takes.select(records[1].id)
-    takes.delete_selected(confirm=False)
+    takes.delete_selected()  # the Delete button's slot
     assert [r.id for r in takes.model.all_records()] == [first.id]
-    assert not window.store.audio_path(records[1]).exists()
+    takes.tree.setFocus()
+    qtbot.keyClick(takes.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Z
+    assert len(takes.model.all_records()) == 2
+    takes.select(records[1].id)
+    takes.delete_selected()
+    assert takes.empty_trash(confirm=False) == 1
+    assert not window.projects.audio_path(records[1]).exists()
+    assert window.projects.audio_path(first).exists()
 
 
 def test_restart_keeps_voices_script_and_takes(qtbot, make_window, two_voices):
@@ -179,7 +197,7 @@ def test_restart_keeps_voices_script_and_takes(qtbot, make_window, two_voices):
     after = [(r.id, r.text, r.seed, r.favorite) for r in again.takes_panel.model.all_records()]
     assert after == before
     record = again.takes_panel.model.all_records()[0]
-    assert len(again.store.load_audio(record)) == pytest.approx(record.duration_s * 24000, abs=1)
+    assert len(again.projects.load_audio(record)) == pytest.approx(record.duration_s * 24000, abs=1)
     # The voices live in the library: the list, the script's lines and a new render find them.
     assert [v.name for v in again.voice_catalog.voices()] == ["Alice", "Bob"]
     assert again.voices_panel.stack.currentWidget() is again.voices_panel.list
@@ -209,9 +227,22 @@ def test_generate_explains_missing_model_and_voice(qtbot, make_window, studio_se
 
 
 def test_script_is_saved_while_typing(qtbot, make_window, studio_settings):
+    from engine.paths import data_dir
+    from engine.projects import ProjectStore
+
     window = make_window(studio_settings)
     window.script_panel.editor.setPlainText("Saved before any crash.")
-    qtbot.waitUntil(lambda: load_settings().script.text == "Saved before any crash.", timeout=TIMEOUT_MS)
+    script_id = window.script_panel.script.id
+
+    def stored() -> str:
+        store = ProjectStore(data_dir())  # another connection, as a second process would read it
+        try:
+            return store.script(script_id).text
+        finally:
+            store.close()
+
+    qtbot.waitUntil(lambda: stored() == "Saved before any crash.", timeout=TIMEOUT_MS)
+    assert load_settings().current_script_id == script_id
 
 
 def test_listen_while_rendering_is_heard_before_the_job_ends(qtbot, two_voices, sound, tmp_path):
