@@ -184,7 +184,9 @@ def main() -> int:
     # An edited line keeps its takes, marked stale; a deleted one waits under Removed.
     text = panel.editor.toPlainText().replace("Welcome back", "Welcome, welcome back", 1)
     panel.editor.setPlainText(text)
-    wait_for(lambda: any("stale" in (takes.model.index(r, 0).data() or "") for r in range(takes.model.rowCount())))
+    wait_for(
+        lambda: any("stale" in (takes.model.index(r, 0).data() or "") for r in range(takes.model.rowCount()))
+    )
     projects.tree.setFocus()
     snap("projects")
     apply_theme(app, "dark")
@@ -196,6 +198,8 @@ def main() -> int:
     window.generate()
     panel.table.selectRow(1)
     snap("script-markup")
+    window.cancel()  # the good lines were rendering: stop them so closing does not ask
+    wait_for(lambda: not (panel.busy or window.render_all_queue.running))
     window.close()
     return 0
 

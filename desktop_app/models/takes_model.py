@@ -322,8 +322,8 @@ class TakesModel(QAbstractItemModel):
         line, count = group.line, len(group.takes)
         if role == Qt.ItemDataRole.DisplayRole:
             where = "Removed" if line.number is None else str(line.number)
-            stale = "  ·  stale" if group.all_stale else ""
-            return f"{where}  ·  {line.text}   ({count} take{'s' if count != 1 else ''}){stale}"
+            stale = " (stale)" if group.all_stale else ""  # up front: long texts are cut at the end
+            return f"{where}{stale}  ·  {line.text}   ({count} take{'s' if count != 1 else ''})"
         if role == Qt.ItemDataRole.ToolTipRole:
             if line.number is None:
                 return f"{line.text}\nThis line was deleted from the script. Clear removed lines to drop its takes."
@@ -364,7 +364,7 @@ class TakesModel(QAbstractItemModel):
 
     def _take_text(self, group: _Group, take: TakeRecord, col: int) -> str:
         if col == COL_TAKE:
-            return f"Take {group.numbers.get(take.id, 0)}" + (" (stale)" if group.stale(take) else "")
+            return f"Take {group.numbers.get(take.id, 0)}"  # stale: in italics, said in the tooltip
         if col == COL_VOICE:
             return self.voice_label(take)
         if col == COL_SEED:

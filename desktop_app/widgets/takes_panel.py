@@ -90,7 +90,7 @@ class TakesPanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_VOICE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COL_TAKE, 112), (COL_SEED, 100), (COL_LENGTH, 72), (COL_TIME, 64)):
+        for col, width in ((COL_TAKE, 118), (COL_SEED, 100), (COL_LENGTH, 64), (COL_TIME, 52)):
             header.resizeSection(col, width)
         # The full settings of the selected take are in the line under the waveform.
         self.tree.hideColumn(COL_SETTINGS)
