@@ -96,7 +96,7 @@ _DOWNLOAD_HINT = (
     "Connect to the internet so Timbre can download {repo_id} once, or download it elsewhere "
     "and choose its folder in Settings > Model."
 )
-_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^\"'()\]\[]+)")
+_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^\"'()\]\[\n]+)")  # the OS's words, up to the line's end
 
 
 def _class_names(error: BaseException) -> set[str]:
