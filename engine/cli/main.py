@@ -30,6 +30,10 @@ def _run_command(args, session) -> int:
         from .say import run_say
 
         return run_say(args, session)
+    if args.command == "projects":
+        from .projects import run_projects
+
+        return run_projects(args, session)
     from .render import run_render
 
     return run_render(args, session)

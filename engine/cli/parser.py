@@ -149,6 +149,7 @@ examples:
   timbre-cli voices add --audio alice.wav --text "What Alice says in it." --name Alice
   timbre-cli say "Hello there." --voice Alice -o hello.wav --play
   timbre-cli render episode.srt --out takes/ --voice Alice --timeline
+  timbre-cli render "Chapter 2" --project "Night Tales" --out chapter2/
   timbre-cli --json voices list
 
 environment:
@@ -177,6 +178,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_voices_parser(commands)
     _add_say(commands)
     _add_render(commands)
+    commands.add_parser(
+        "projects",
+        **subcommand(
+            "list the studio's projects and their scripts",
+            "List the studio's projects, each with its scripts in order: how many lines and\n"
+            "takes each has. Render one by name with 'timbre-cli render SCRIPT --project NAME'.",
+            "example:\n  timbre-cli projects",
+        ),
+    )
+    add_globals_to(commands.choices["projects"])
     return parser
 
 
@@ -232,12 +243,22 @@ def _add_render(commands) -> None:
             "examples:\n"
             "  timbre-cli render chapter.txt --out chapter/ --voice Alice --seed 7\n"
             "  timbre-cli render dialogue.csv --out takes/ --voice Narrator --format flac\n"
-            "  timbre-cli render episode.srt --out episode/ --voice Alice --timeline\n\n"
+            "  timbre-cli render episode.srt --out episode/ --voice Alice --timeline\n"
+            '  timbre-cli render "Chapter 2" --project "Night Tales" --out chapter2/\n\n'
+            "--project renders a studio project's script by name: each line with the voice and\n"
+            "language chosen for it in the studio (the script's voice for the others, or --voice),\n"
+            "and every take is also added to the project under its line. 'timbre-cli projects'\n"
+            "lists them.\n\n"
             "--timeline (SRT only) also writes timeline.wav: each take placed at its cue's start,\n"
             "with a warning for every take that runs past its cue.",
         ),
     )
-    p.add_argument("script", metavar="SCRIPT", help="the script file (.txt, .csv, .tsv, .srt)")
+    p.add_argument(
+        "script",
+        metavar="SCRIPT",
+        help="the script file (.txt, .csv, .tsv, .srt), or a script's name with --project",
+    )
+    p.add_argument("--project", metavar="NAME", help="render the studio project NAME's script called SCRIPT")
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="folder for the takes (created)")
     p.add_argument("--voice", metavar="VOICE", help="voice for lines that do not name one")
     p.add_argument("--format", choices=("wav", "flac"), default="wav", help="audio format (default: wav)")

@@ -13,15 +13,18 @@ import argparse
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, TimbreError
+from ..take import FINISH_EOS
 from ..text import Chunk, parse_script, part_token_limits, plan_text
 from . import exit_codes
 from .audio_files import prepare_output_folder, remove_partials, stage_copy
 from .manifest import LOCK_NAME, RenderManifest
 from .progress import RenderProgress, estimate_frames
+from .project_script import ProjectScript, open_project_script
 from .render_jobs import plan_jobs
 from .render_state import FAILED, RENDERED, REUSED, SKIPPED, Outcome, RenderRun
 from .render_summary import report, write_timeline_file
@@ -31,22 +34,71 @@ from .session import Session
 def run_render(args: argparse.Namespace, session: Session) -> int:
     """Render a script into a folder; -> 0, or 1 when some lines failed (they are listed).
 
-    The script (every problem at once), the output folder, the default voice and the language
-    are checked before the model loads.
+    The script is a file, or with ``--project`` a studio project's script by name (its takes
+    then also join the project). The script (every problem at once), the output folder, the
+    default voice and the language are checked before the model loads.
     """
-    script = Path(args.script)
-    lines = parse_script(script, args.script_format)
+    project = None
+    if args.project is not None:
+        project = _project_script(args)
+        lines, source = project.lines, project.source
+    else:
+        lines, source = parse_script(Path(args.script), args.script_format), args.script
     if args.timeline and any(ln.start_s is None for ln in lines):
         raise InputError(
             "--timeline places takes at their cue times, and only SRT scripts have them.",
             "Use an .srt script, or leave out --timeline.",
         )
     out = Path(args.out)
-    default_voice = session.library.find(args.voice) if args.voice else None
-    session.check_language(args.language)
+    default_voice = _default_voice(args, session, project)
+    language = args.language or (project.script.default_language if project else None)
+    session.check_language(language)
     prepare_output_folder(out)
-    with _holding(out):
-        return _render_locked(args, session, script, lines, out, default_voice)
+    try:
+        with _holding(out):
+            return _render_locked(
+                args, session, _Target(source, lines, project, language), out, default_voice
+            )
+    finally:
+        if project is not None:
+            project.store.close()
+
+
+@dataclass
+class _Target:
+    """What is rendered: the script's name for messages, its lines, and the project it is from."""
+
+    source: str
+    lines: list
+    project: ProjectScript | None
+    language: str | None
+
+
+def _project_script(args: argparse.Namespace) -> ProjectScript:
+    from ..paths import data_dir
+    from ..projects import ProjectStore
+
+    if args.script_format is not None:
+        raise InputError(
+            "--script-format is for script files; a project's script is read from the project.",
+            "Leave out --script-format.",
+        )
+    return open_project_script(ProjectStore(data_dir()), args.project, args.script)
+
+
+def _default_voice(args: argparse.Namespace, session: Session, project: ProjectScript | None):
+    if args.voice:
+        return session.library.find(args.voice)
+    voice_id = project.script.default_voice_id if project else None
+    if voice_id is None:
+        return None
+    try:
+        return session.library.find(voice_id)
+    except TimbreError:
+        raise InputError(
+            f"The default voice of {project.source} is no longer in the library.",
+            "Choose another with --voice, or pick one for the script in the studio.",
+        ) from None
 
 
 @contextmanager
@@ -78,7 +130,7 @@ def _holding(out: Path) -> Iterator[None]:
         lock.release()
 
 
-def _render_locked(args, session: Session, script: Path, lines, out: Path, default_voice) -> int:
+def _render_locked(args, session: Session, target: _Target, out: Path, default_voice) -> int:
     console = session.console
     remove_partials(out)  # we hold the folder: leftovers are from a render that was killed
     manifest = RenderManifest(out)
@@ -93,13 +145,14 @@ def _render_locked(args, session: Session, script: Path, lines, out: Path, defau
         "device": args.device,
         "dtype": args.dtype,
     }
+    lines = target.lines
     jobs = plan_jobs(
         lines,
         session.library,
-        source=script.name,
+        source=Path(target.source).name if target.project is None else target.source,
         extension=extension,
         default_voice=default_voice,
-        language=args.language,
+        language=target.language,
         seed=args.seed,
         settings=settings,
     )
@@ -107,7 +160,7 @@ def _render_locked(args, session: Session, script: Path, lines, out: Path, defau
     for job in jobs:
         if supported is not None and job.error is None and job.language not in supported:
             job.error = _unsupported(job.language, supported)
-    run = RenderRun(session, out, manifest, [Outcome(job) for job in jobs])
+    run = RenderRun(session, out, manifest, [Outcome(job) for job in jobs], project=target.project)
     pending = _settle_existing(run)
     try:
         if pending:
@@ -122,7 +175,7 @@ def _render_locked(args, session: Session, script: Path, lines, out: Path, defau
         )
         raise
     timeline = write_timeline_file(run, lines, extension) if args.timeline else None
-    report(run, script, timeline)
+    report(run, target.source, timeline)
     return exit_codes.LINES_FAILED if any(o.status == FAILED for o in run.outcomes) else exit_codes.OK
 
 
@@ -244,7 +297,9 @@ def _render_group(
 
     def on_text(t: int, render) -> None:
         try:
-            run.save(group[t], render.audio, render.sample_rate, render.seed, render.complete)
+            unfinished = [c.take.finish_reason for c in render.incomplete_chunks]
+            finish = unfinished[0] if unfinished else FINISH_EOS
+            run.save(group[t], render.audio, render.sample_rate, render.seed, finish)
         except TimbreError as e:  # e.g. the file cannot be written: this line fails, the rest go on
             run.fail(group[t], e)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
@@ -44,14 +43,14 @@ def _lines_text(numbers: list[int]) -> str:
     return ("line " if len(numbers) == 1 else "lines ") + ", ".join(map(str, numbers))
 
 
-def report(run: RenderRun, script: Path, timeline) -> None:
+def report(run: RenderRun, script: str, timeline) -> None:
     console = run.session.console
     by = {s: [o for o in run.outcomes if o.status == s] for s in (RENDERED, SKIPPED, REUSED, FAILED)}
     elapsed = time.monotonic() - run.started
     audio_s = sum(o.record.duration_s for o in run.outcomes if o.record is not None)
     cut = [o.job.number for o in run.outcomes if o.status == RENDERED and o.record and not o.record.complete]
     data: dict[str, Any] = {
-        "script": str(script),
+        "script": script,
         "out": str(run.out),
         "rendered": len(by[RENDERED]),
         "skipped": len(by[SKIPPED]) + len(by[REUSED]),
