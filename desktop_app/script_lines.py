@@ -1,9 +1,9 @@
 """The script editor's text -> the lines to render, through the parser ``timbre-cli`` uses.
 
-:func:`parse_lines` runs :func:`engine.text.parse_script_text` (plain-text format: one take per
-line, blank lines and ``#`` comments skipped, ``[pause 0.8s]`` markup checked). The parser stops
-at the first bad line; here that line is set aside with its error and the rest is parsed again,
-so every line shows its own state: valid, or the parser's message with the column to fix.
+:func:`parse_lines` runs :func:`engine.text.parse_script_lines` (plain-text format: one take per
+line, blank lines and ``#`` comments skipped, ``[pause 0.8s]`` markup checked), which keeps every
+line's result, so every line shows its own state: valid, or all its problems with the column of
+the first to fix.
 Each valid line also says how the long-text path will render it (pauses, parts).
 
 Qt-free and torch-free.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.text import Chunk, Pause, ScriptError, parse_script_text, plan_text
+from engine.text import Chunk, Pause, parse_script_lines, plan_text
 from engine.text.script import normalize_newlines
 
 
@@ -49,24 +49,17 @@ class ParsedLine:
 def parse_lines(text: str) -> list[ParsedLine]:
     """Every line of the script to render, in order, valid or not (see the module docstring)."""
     raw = normalize_newlines(text.removeprefix("\ufeff")).split("\n")
-    work = list(raw)
-    refused: dict[int, ScriptError] = {}
-    lines = []
-    while True:
-        try:
-            lines = parse_script_text("\n".join(work), "text")
-            break
-        except ScriptError as e:
-            if e.line is None or e.line in refused or not 1 <= e.line <= len(work):
-                break  # nothing left to render (an empty script, or only refused lines)
-            refused[e.line] = e
-            work[e.line - 1] = ""  # set the line aside and parse the rest again
-    out = {line.line: _described(line.text, line.line) for line in lines}
-    for number, e in refused.items():
-        out[number] = ParsedLine(
-            raw[number - 1].strip(), number, e.reason, e.hint or "", e.column, pauses=0, parts=0
-        )
-    return [out[n] for n in sorted(out)]
+    out = []
+    for result in parse_script_lines(text, "text").results:
+        if result.line is not None:
+            out.append(_described(result.line.text, result.number))
+            continue
+        first = result.errors[0]
+        more = [e.reason for e in result.errors[1:]]
+        error = " ".join([first.reason, *more])
+        hints = " ".join(dict.fromkeys(e.hint for e in result.errors if e.hint))
+        out.append(ParsedLine(raw[result.number - 1].strip(), result.number, error, hints, first.column, 0, 0))
+    return out
 
 
 def _described(text: str, number: int) -> ParsedLine:

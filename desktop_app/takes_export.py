@@ -5,21 +5,10 @@ Qt-free, so it can be tested alone. Takes live in :class:`engine.projects.Projec
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 
 from engine.projects import ProjectStore, TakeRecord
-
-_MARKUP = re.compile(r"\[[^\]]*\]")  # [pause 0.8s] and friends: not part of a file name
-
-
-def slug(text: str, max_chars: int = 40) -> str:
-    """A file-name-safe short form of a line: letters and digits of any script, joined by '-'."""
-    text = unicodedata.normalize("NFKC", _MARKUP.sub(" ", text)).lower()
-    words = re.findall(r"\w+", text)
-    out = "-".join(words)[:max_chars].strip("-_")
-    return out or "take"
+from engine.text import text_slug
 
 
 def export_names(items: list[tuple[TakeRecord, int | None]], extension: str) -> list[str]:
@@ -35,7 +24,7 @@ def export_names(items: list[tuple[TakeRecord, int | None]], extension: str) -> 
     for record, number in items:
         counts[record.line_id] = counts.get(record.line_id, 0) + 1
         place = f"{number:03d}" if number is not None else "removed"
-        base = f"{place}-{slug(record.text)}"
+        base = f"{place}-{text_slug(record.text)}"
         if per_line[record.line_id] > 1:
             base += f"-take{counts[record.line_id]}"
         names.append(f"{base}.{extension}")

@@ -11,10 +11,10 @@ import pytest
 from desktop_app.line_render import LineStreams, line_seeds
 from desktop_app.script_lines import parse_lines
 from desktop_app.settings import FRAMES_PER_SECOND, SamplingSettings, Settings, load_settings, save_settings
-from desktop_app.takes_export import export_names, slug
+from desktop_app.takes_export import export_names
 from engine.audio_quality import Severity, analyze
 from engine.projects import TakeRecord
-from engine.text import parse_script_text, plan_text
+from engine.text import parse_script_text, plan_text, text_slug
 
 
 def test_settings_round_trip_and_forgiving_load(timbre_home):
@@ -104,7 +104,7 @@ def test_export_names():
         "013-hold-on-a-moment.wav",  # markup is not part of a file name
         "removed-gone.wav",
     ]
-    assert slug("A/B\\C:D*E") == "a-b-c-d-e"
+    assert text_slug("A/B\\C:D*E") == "a-b-c-d-e"
 
 
 SCRIPT = """# Episode 3
