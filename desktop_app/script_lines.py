@@ -58,7 +58,9 @@ def parse_lines(text: str) -> list[ParsedLine]:
         more = [e.reason for e in result.errors[1:]]
         error = " ".join([first.reason, *more])
         hints = " ".join(dict.fromkeys(e.hint for e in result.errors if e.hint))
-        out.append(ParsedLine(raw[result.number - 1].strip(), result.number, error, hints, first.column, 0, 0))
+        out.append(
+            ParsedLine(raw[result.number - 1].strip(), result.number, error, hints, first.column, 0, 0)
+        )
     return out
 
 

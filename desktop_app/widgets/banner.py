@@ -64,11 +64,13 @@ class Banner(QFrame):
         texts.setSpacing(2)
         texts.addWidget(self.message)
         texts.addWidget(self.hint)
+        # The action goes under the words, not beside them: in a narrow panel a button at the
+        # side would leave the text a word a line.
+        texts.addWidget(self.action, 0, Qt.AlignmentFlag.AlignLeft)
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 8, 6, 8)
         row.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(texts, 1)
-        row.addWidget(self.action, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self._callback: Callable[[], None] | None = None
         self._source = ""

@@ -18,20 +18,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.audio_quality import BEST_S, GOOD_LENGTH, LONG_S, SHORT_S
+
 from ..audio_io import AudioDeviceError, Recorder, input_devices, rescan_devices
 from ..icons import icon
 from ..languages import read_aloud_sentence
 from ..settings import Settings
 from .level_meter import LevelMeter
 
-GOOD_MIN_S, GOOD_MAX_S, LONG_S = 3.0, 10.0, 30.0
-
 
 def guidance(seconds: float) -> tuple[str, str]:
     """(advice, colour) for the timer while recording."""
-    if seconds < GOOD_MIN_S:
-        return "Keep going: 3 to 10 seconds works best.", "#d99a1e"
-    if seconds <= GOOD_MAX_S:
+    if seconds < SHORT_S:
+        return f"Keep going: {GOOD_LENGTH} works best.", "#d99a1e"
+    if seconds <= BEST_S:
         return "Good length. Stop when you finish the sentence.", "#2f9e5b"
     if seconds <= LONG_S:
         return "Plenty. Stop when you finish the sentence.", "#2f9e5b"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, Qt
+from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
@@ -31,13 +31,19 @@ class ChoiceDelegate(QStyledItemDelegate):
         else:
             for code in LANGUAGES:
                 combo.addItem(language_label(code), code)
-        combo.activated.connect(lambda: self.commitData.emit(combo))
+        combo.activated.connect(lambda: self._picked(combo))
+        # Open the list once, when editing starts. setEditorData runs again whenever the row
+        # changes (a render's progress does), and must not pop the list up again then.
+        QTimer.singleShot(0, combo, combo.showPopup)
         return combo
+
+    def _picked(self, combo: QComboBox) -> None:
+        self.commitData.emit(combo)
+        self.closeEditor.emit(combo, QStyledItemDelegate.EndEditHint.NoHint)
 
     def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:  # noqa: N802
         assert isinstance(editor, QComboBox)
         editor.setCurrentIndex(max(0, editor.findData(index.data(CHOICE_ROLE))))
-        editor.showPopup()
 
     def setModelData(self, editor: QWidget, model, index: QModelIndex) -> None:  # noqa: N802
         assert isinstance(editor, QComboBox)

@@ -144,6 +144,10 @@ class ScriptPanel(QWidget):
         self.listen.setIcon(icon("play"))
         self.listen.setToolTip("Play the lines in order as they render, from the first frames on")
         self.listen.setVisible(preview is not None)
+        # On reads as a filled toggle with a check, so it cannot be mistaken for keyboard focus.
+        self.listen.toggled.connect(
+            lambda on: self.listen.setIcon(icon("check", "#ffffff") if on else icon("play"))
+        )
         if preview is not None:
             preview.failed.connect(lambda m, h: self.banner.show_message("warning", m, h))
             self.listen.toggled.connect(lambda on: None if on else preview.stop())

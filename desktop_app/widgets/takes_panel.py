@@ -90,9 +90,11 @@ class TakesPanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_VOICE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COL_TAKE, 118), (COL_SEED, 100), (COL_LENGTH, 64), (COL_TIME, 52)):
+        for col, width in ((COL_TAKE, 104), (COL_SEED, 100), (COL_LENGTH, 64), (COL_TIME, 52)):
             header.resizeSection(col, width)
-        # The full settings of the selected take are in the line under the waveform.
+        # The seed and the full settings of the selected take are in the line under the
+        # waveform; in the list, the voice's name needs the room more than a ten-digit seed.
+        self.tree.hideColumn(COL_SEED)
         self.tree.hideColumn(COL_SETTINGS)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         self.tree.doubleClicked.connect(lambda index: self.play() if self.model.record(index) else None)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
 
 from desktop_app.engine_host import ModelPhase
 from desktop_app.models.script_model import COL_LANGUAGE, COL_VOICE, LineStatus
@@ -292,3 +293,26 @@ def test_listening_plays_every_line_in_order(qtbot, two_voices, sound):
     expected = takes[0].duration_s + GAP_S + takes[1].duration_s
     assert window.player.queued_s == pytest.approx(expected, abs=0.01) and not window.player.streaming
     window.preview.stop()
+
+
+def test_a_line_voice_picker_opens_once_and_closes_when_picked(qtbot, two_voices):
+    window, alice, bob = two_voices
+    panel = window.script_panel
+    panel.set_script(SCRIPT)
+    window.tabs.setCurrentWidget(panel)
+    model, table = panel.model, panel.table
+    index = model.index(1, COL_VOICE)
+    table.setCurrentIndex(index)
+    table.edit(index)
+    combo = table.viewport().findChild(QComboBox)
+    assert combo is not None
+    qtbot.waitUntil(lambda: combo.view().isVisible())  # the list opens by itself
+    combo.hidePopup()  # the creator looks away; meanwhile a render moves the row on
+    model.set_status(model.lines()[1], LineStatus.RENDERING, 0.5, "Rendering")
+    qtbot.wait(50)
+    assert not combo.view().isVisible()  # a row's progress does not pop the list up again
+    row = combo.findData(bob.id)
+    combo.setCurrentIndex(row)
+    combo.activated.emit(row)
+    qtbot.waitUntil(lambda: table.viewport().findChild(QComboBox) is None or not combo.isVisible())
+    assert model.voice_of(model.lines()[1]) == bob.id  # picked, and the editor is gone

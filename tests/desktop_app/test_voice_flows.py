@@ -102,6 +102,12 @@ def test_voice_editor_refuses_what_cannot_work(qtbot, make_window, studio_settin
     editor.save()
     assert editor.banner.kind == "warning" and "transcript" in editor.banner.message.text()
     assert not editor.busy and editor.has_audio()
+    # However tall the message, Save voice stays on screen, under the form.
+    window.tabs.setCurrentWidget(editor)
+    editor.banner.show_message("warning", "A long message. " * 12, "A long hint to follow. " * 12)
+    qtbot.waitUntil(lambda: editor.save_button.isVisible())
+    bottom = editor.save_button.mapTo(editor, editor.save_button.rect().bottomLeft()).y()
+    assert 0 < bottom <= editor.height() and not editor.save_button.visibleRegion().isEmpty()
     # x-vector needs no transcript.
     editor.mode_xvector.setChecked(True)
     new, voice = save_in_editor(qtbot, window)

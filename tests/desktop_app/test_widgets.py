@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 
+from desktop_app.widgets.banner import Banner
 from desktop_app.widgets.level_meter import LevelMeter
 from desktop_app.widgets.waveform import WaveformView
 
@@ -73,3 +74,17 @@ def test_garbage_is_collected_on_the_gui_thread_while_a_window_is_open(qtbot):
     finally:
         collector.release()
     assert gc.isenabled()
+
+
+def test_a_banner_in_a_narrow_panel_gives_its_words_the_width(qtbot):
+    banner = Banner()
+    qtbot.addWidget(banner)
+    banner.resize(260, 200)
+    banner.show_message(
+        "info", "Moved 'Maya (host)' to the trash.", "Empty it from the ... menu.", ("Undo", lambda: None)
+    )
+    banner.show()
+    qtbot.waitExposed(banner)
+    # The Undo button sits under the words, so they wrap at the panel's width, not at a third of it.
+    assert banner.message.width() >= banner.width() - 80
+    assert banner.action.isVisible() and banner.action.y() > banner.hint.y()
