@@ -20,7 +20,7 @@ studio and the benchmarks call it through ``Qwen3TTSModel.warm_up``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import torch
@@ -106,18 +106,32 @@ class CpuTuning:
         self.big_batch_threads: int | None = None
         self.layout = "row"
 
+    def threads_for(self, batch: int) -> int | None:
+        """The thread count to decode ``batch`` rows with; None: leave torch's setting alone."""
+        if self.device.type != "cpu":
+            return None
+        return self.big_batch_threads if batch >= BIG_BATCH and self.big_batch_threads else self.threads
+
     @contextmanager
-    def decoding(self, batch: int = 1):
-        threads = self.big_batch_threads if batch >= BIG_BATCH and self.big_batch_threads else self.threads
-        if self.device.type != "cpu" or threads is None:
-            yield
-            return
+    def decoding(self, batch: int = 1) -> Iterator[Callable[[int], None]]:
+        """Decode ``batch`` rows inside, with their thread count; the caller's count comes back after.
+
+        -> ``resize(rows)``, to call as rows leave: torch's setting changes only when the batch
+        crosses :data:`BIG_BATCH`, not around every frame.
+        """
         before = torch.get_num_threads()
-        torch.set_num_threads(threads)
+
+        def resize(rows: int) -> None:
+            threads = self.threads_for(rows)
+            if threads is not None and threads != torch.get_num_threads():
+                torch.set_num_threads(threads)
+
+        resize(batch)
         try:
-            yield
+            yield resize
         finally:
-            torch.set_num_threads(before)
+            if torch.get_num_threads() != before:
+                torch.set_num_threads(before)
 
     def calibrate(self, module: nn.Module, frame_seconds: Callable[[int], float]) -> dict[str, object]:
         """Time decoding under each candidate setup and keep the best. -> the choice.
