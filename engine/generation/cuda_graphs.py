@@ -1,12 +1,16 @@
-"""CUDA graphs for the decode frame: one replay per frame instead of ~700 kernel launches.
+"""The decode runner: frames run eagerly, or captured once as CUDA graphs and replayed.
 
 A frame (talker logits -> sampled codebook 0 -> 15 code-predictor steps -> next talker step) is
-captured on persistent static state and replayed. Static state exists per batch-size bucket and
-capacity (cache slots, trailing-text entries, rounded up to powers of two) and outlives requests,
-so graphs captured once (at warm-up, or the first time a shape is met) serve every later request
-of that shape. Rows that end are moved out in place (other rows move up; the freed rows become
-copies of a live row, computed and ignored); when the live rows fit a smaller bucket the state
-moves there. ``TIMBRE_NO_CUDA_GRAPHS=1`` turns all of this off (eager CUDA).
+one :class:`~engine.generation.frame_step.FrameStep` call on a batch's state; a replayed graph
+is one launch instead of ~700. Graphs need persistent static state, so with them sizes are
+rounded up: the batch to a bucket, the cache slots and trailing-text entries to powers of two.
+That state is kept per (bucket, capacity, :class:`~engine.generation.sampling.Choice` pair) and
+outlives requests, so graphs captured once (at warm-up, or the first time a shape is met) serve
+every later request of that shape, whatever its temperatures and top-p values (per-row tensors).
+Rows that end stay where they are, computed and ignored, until the live rows fit a smaller
+bucket; then one gather moves them straight into that bucket's state (pad rows repeat a live
+row). Without graphs (the CPU; CUDA with ``TIMBRE_NO_CUDA_GRAPHS=1``) the same code runs on
+exact sizes: no pad rows, cache reads as long as needed, a gather whenever a row ends.
 """
 
 from __future__ import annotations
@@ -17,10 +21,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ..qwen3tts.layers import StaticKVCache
 from ..qwen3tts.talker import Talker
 from .frame_step import BatchState, FrameStep
-from .sampling import SamplingParams
+from .sampling import Choice
 
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
 READ_LEN_BUCKET = 128  # attention reads the KV cache in multiples of this many slots
@@ -45,63 +48,47 @@ def _capacity(n: int, floor: int = 1) -> int:
 
 @dataclass
 class StaticSlot:
-    """Persistent state tensors of one shape, the frame function on them, and its graphs."""
+    """A batch's state tensors, the frame function on them, and its graphs: a runner's handle."""
 
     state: BatchState
     step_fn: FrameStep
     graphs: dict = field(default_factory=dict)  # read_len -> (CUDAGraph, outputs)
 
 
-@dataclass
-class GraphHandle:
-    slot: StaticSlot
-    rows: int  # the first ``rows`` batch rows are live
-    frame: int  # frames done (host copy of state.step, so no read-back is needed)
-    prefill_len: int
-    capacity: int
-
-
 class GraphRunner:
-    """Captures and replays decode frames on one CUDA device; owns static state and graph pool.
+    """Runs decode frames on one device; owns the static states and, with ``capture``, their graphs.
 
-    With ``capture=False`` it keeps everything else (static state, dead rows, bucketed cache
-    reads) and runs frames eagerly: how the CPU tests exercise this path.
+    ``buckets`` (default: ``capture``) rounds sizes up so that states and graphs are reused;
+    ``capture=False, buckets=True`` runs the graph path's bookkeeping eagerly (the CPU tests).
     """
 
-    def __init__(self, talker: Talker, capture: bool = True) -> None:
-        self.talker = talker
-        self.capture = capture
+    def __init__(self, talker: Talker, capture: bool = True, buckets: bool | None = None) -> None:
+        self.talker, self.capture = talker, capture
+        self.buckets = capture if buckets is None else buckets
         self.pool = torch.cuda.graph_pool_handle() if capture else None
-        self._slots: OrderedDict[tuple, StaticSlot] = OrderedDict()
+        self._kept: OrderedDict[tuple, StaticSlot] = OrderedDict()  # least recently used first
 
-    def adopt(
-        self, state: BatchState, params: SamplingParams, previous: GraphHandle | None = None
-    ) -> GraphHandle:
-        rows = state.batch
-        bucket = batch_bucket(rows)
-        if previous is not None:
-            capacity, trail_cap = previous.capacity, previous.slot.state.trailing.shape[1]
-        else:
-            capacity = _capacity(state.cache.max_len, MIN_CAPACITY)
-            trail_cap = _capacity(state.trailing.shape[1], 64)
-        slot = self._slot((bucket, capacity, trail_cap, params), state, params, bucket, capacity, trail_cap)
-        pad = torch.tensor(list(range(rows)) + [0] * (bucket - rows), device=state.hidden.device)
-        _copy_into(slot.state, state.select(pad))
-        frame = previous.frame if previous is not None else int(state.step)  # one read per adoption
-        return GraphHandle(slot, rows, frame, state.prefill_len, capacity)
+    def sizes(self, cache_slots: int, text_entries: int) -> tuple[int, int]:
+        """The cache slots and trailing-text entries to make a batch's state with, for at least these."""
+        if not self.buckets:
+            return cache_slots, text_entries
+        return _capacity(cache_slots, MIN_CAPACITY), _capacity(text_entries, 64)
 
-    def state(self, handle: GraphHandle) -> BatchState:
-        live = handle.slot.state.select(torch.arange(handle.rows, device=handle.slot.state.hidden.device))
-        live.prefill_len = handle.prefill_len
-        return live
+    def start(self, state: BatchState, choices: tuple[Choice, Choice]) -> StaticSlot:
+        """Take over a prefilled batch (made with :meth:`sizes`). -> the handle its frames run on."""
+        if not self.buckets:
+            return StaticSlot(state, FrameStep(self.talker, choices, state.batch))
+        return self._move(state, list(range(state.batch)), choices)
 
-    def step(self, handle: GraphHandle):
-        slot = handle.slot
-        needed = handle.prefill_len + handle.frame + 1
-        read_len = min(handle.capacity, -(-needed // READ_LEN_BUCKET) * READ_LEN_BUCKET)
-        handle.frame += 1
+    def step(self, slot: StaticSlot, frame: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Frame ``frame`` for every batch row -> (code0 (b,), codes (b, 16), talker logits (b, V))."""
+        st = slot.state
+        st.step.fill_(frame)  # a launch, not a sync: graphs read it at replay
+        read_len = st.prefill_len + frame + 1
+        if self.buckets:
+            read_len = min(st.cache.max_len, -(-read_len // READ_LEN_BUCKET) * READ_LEN_BUCKET)
         if not self.capture:
-            return slot.step_fn(slot.state, read_len)
+            return slot.step_fn(st, read_len)
         entry = slot.graphs.get(read_len)
         if entry is None:
             entry = slot.graphs[read_len] = self._capture(slot, read_len)
@@ -109,21 +96,35 @@ class GraphRunner:
         graph.replay()
         return outputs
 
-    def _slot(self, key, state: BatchState, params, bucket: int, capacity: int, trail_cap: int) -> StaticSlot:
-        slot = self._slots.get(key)
+    def keep(self, slot: StaticSlot, rows: list[int]) -> tuple[StaticSlot, list[int]]:
+        """Only batch rows ``rows`` go on. -> the handle they run on, and their batch rows there."""
+        if self._bucket(len(rows)) == slot.state.batch:
+            return slot, rows  # the others stay, computed and ignored
+        return self._move(slot.state, rows, slot.step_fn.choices), list(range(len(rows)))
+
+    def _bucket(self, rows: int) -> int:
+        return batch_bucket(rows) if self.buckets else rows
+
+    def _move(self, src: BatchState, rows: list[int], choices: tuple[Choice, Choice]) -> StaticSlot:
+        """Gather batch rows ``rows`` of ``src`` into a state of their bucket, pad rows after them."""
+        bucket = self._bucket(len(rows))
+        index = torch.tensor(rows + rows[:1] * (bucket - len(rows)), device=src.hidden.device)  # (bucket,)
+        key = (bucket, src.cache.max_len, src.trailing.shape[1], choices)
+        slot = self._kept.pop(key, None)
         if slot is None:
-            slot = StaticSlot(
-                _allocate(state, bucket, capacity, trail_cap), FrameStep(self.talker, params, bucket)
-            )
-            self._slots[key] = slot
-            while len(self._slots) > KEPT_STATES:
-                self._slots.popitem(last=False)
-        self._slots.move_to_end(key)
+            slot = StaticSlot(src.select(index), FrameStep(self.talker, choices, bucket))
+        else:
+            slot.state = src.select(index, out=slot.state)
+        if self.buckets:
+            self._kept[key] = slot
+            while len(self._kept) > KEPT_STATES:
+                self._kept.popitem(last=False)
         return slot
 
     def _capture(self, slot: StaticSlot, read_len: int):
         st = slot.state
-        mutable = (st.seen, st.hidden, st.step, st.valid)
+        # A frame also rewrites its own cache slot, which the replay then writes again the same way.
+        mutable = (st.seen, st.hidden, st.valid)
         saved = [t.clone() for t in mutable]
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
@@ -136,40 +137,3 @@ class GraphRunner:
         with torch.cuda.graph(graph, pool=self.pool):
             outputs = slot.step_fn(st, read_len)
         return graph, outputs
-
-
-def _allocate(like: BatchState, bucket: int, capacity: int, trail_cap: int) -> BatchState:
-    """Zeroed static state shaped for ``bucket`` rows, ``capacity`` slots, ``trail_cap`` text entries."""
-    k = like.cache.k
-    cache = StaticKVCache(
-        k.shape[0], bucket, k.shape[2], capacity, k.shape[4], device=k.device, dtype=k.dtype
-    )
-    dev = like.hidden.device
-    return BatchState(
-        cache=cache,
-        valid=torch.zeros((bucket, capacity), dtype=torch.bool, device=dev),
-        lengths=torch.zeros(bucket, dtype=torch.long, device=dev),
-        trailing=torch.zeros(
-            (bucket, trail_cap, like.trailing.shape[2]), dtype=like.trailing.dtype, device=dev
-        ),
-        seeds=torch.zeros(bucket, dtype=torch.long, device=dev),
-        seen=torch.zeros((bucket, like.seen.shape[1]), dtype=torch.bool, device=dev),
-        hidden=torch.zeros((bucket, like.hidden.shape[1]), dtype=like.hidden.dtype, device=dev),
-        step=torch.zeros((), dtype=torch.long, device=dev),
-        origin=torch.zeros((), dtype=torch.long, device=dev),
-        trailing_last=torch.zeros((), dtype=torch.long, device=dev),
-        prefill_len=0,
-    )
-
-
-def _copy_into(dst: BatchState, src: BatchState) -> None:
-    """Copy a smaller (slots, trailing entries) state into static buffers; the rest is masked off."""
-    slots, trail = src.valid.shape[1], src.trailing.shape[1]
-    dst.cache.k[:, :, :, :slots].copy_(src.cache.k)
-    dst.cache.v[:, :, :, :slots].copy_(src.cache.v)
-    dst.valid.zero_()
-    dst.valid[:, :slots].copy_(src.valid)
-    dst.trailing[:, :trail].copy_(src.trailing)
-    dst.trailing[:, trail:] = src.trailing[:, -1:]  # beyond the text: tts_pad, like the last entry
-    for name in ("lengths", "seeds", "seen", "hidden", "step", "origin", "trailing_last"):
-        getattr(dst, name).copy_(getattr(src, name))

@@ -9,9 +9,11 @@ so they stop costing compute, and are reported at once.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import torch
 
@@ -19,10 +21,11 @@ from ..errors import GenerationCancelled
 from ..qwen3tts.layers import StaticKVCache
 from ..qwen3tts.talker import Talker
 from .cpu_tuning import CpuTuning
-from .frame_step import BatchState, FrameStep
+from .cuda_graphs import GraphRunner, StaticSlot, graphs_enabled
+from .frame_step import BatchState
 from .prompt_builder import BatchPrompt
 from .runaway import LoopDetector
-from .sampling import SamplingParams
+from .sampling import Choice, SamplingParams
 
 FINISH_EOS, FINISH_MAX_FRAMES, FINISH_LOOP = "eos", "max_frames", "loop"
 
@@ -55,36 +58,35 @@ class DecodeRequest:
     capture_logits: list | None = field(default=None)  # test hook: (rows, talker logits) per frame
 
 
-class EagerRunner:
-    """Runs frames directly (the CPU path, and CUDA with graphs turned off)."""
+class DecodeRunner(Protocol):
+    """How :class:`FrameDecoder` runs frames: its one view of eager runs and CUDA graphs.
 
-    def __init__(self, talker: Talker) -> None:
-        self.talker = talker
+    :class:`~engine.generation.cuda_graphs.GraphRunner` is the implementation (eager with
+    ``capture=False``). A handle stands for one batch's state; rows are positions in it.
+    """
 
-    def adopt(self, state: BatchState, params: SamplingParams, previous=None) -> tuple[BatchState, FrameStep]:
-        return state, FrameStep(self.talker, params, state.batch)
+    def sizes(self, cache_slots: int, text_entries: int) -> tuple[int, int]:
+        """The cache slots and trailing-text entries to make a batch's state with."""
 
-    def step(self, handle: tuple[BatchState, FrameStep]):
-        state, fn = handle
-        read_len = state.prefill_len + int(state.step) + 1
-        return fn(state, read_len)
+    def start(self, state: BatchState, choices: tuple[Choice, Choice]) -> StaticSlot:
+        """Take over a prefilled batch. -> its handle."""
 
-    def state(self, handle) -> BatchState:
-        return handle[0]
+    def step(self, handle: StaticSlot, frame: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Frame ``frame`` for every row -> (code0 (b,), codes (b, 16), talker logits (b, V))."""
+
+    def keep(self, handle: StaticSlot, rows: list[int]) -> tuple[StaticSlot, list[int]]:
+        """Only rows ``rows`` go on. -> their handle, and their rows in it."""
 
 
 class FrameDecoder:
     """Decodes batches on one talker; ``runner`` decides eager vs CUDA graphs."""
 
-    def __init__(self, talker: Talker, runner=None, tuning: CpuTuning | None = None) -> None:
+    def __init__(
+        self, talker: Talker, runner: DecodeRunner | None = None, tuning: CpuTuning | None = None
+    ) -> None:
         self.talker = talker
         self.tuning = tuning or CpuTuning(talker.device)
-        if runner is None:
-            from .cuda_graphs import GraphRunner, graphs_enabled
-
-            device = talker.device
-            runner = GraphRunner(talker) if graphs_enabled(device) else EagerRunner(talker)
-        self.runner = runner
+        self.runner = runner or GraphRunner(talker, capture=graphs_enabled(talker.device))
 
     @torch.inference_mode()
     def prefill(self, req: DecodeRequest) -> BatchState:
@@ -92,7 +94,8 @@ class FrameDecoder:
         t, prompt = self.talker, req.prompt
         dev, dtype = prompt.prefill.device, prompt.prefill.dtype
         batch, prefill_len, _ = prompt.prefill.shape
-        cache_len = prefill_len + max(req.max_frames) + 1
+        text_len = prompt.trailing.shape[1]
+        cache_len, text_room = self.runner.sizes(prefill_len + max(req.max_frames) + 1, text_len)
         cache = StaticKVCache.for_stack(t.config, batch, cache_len, device=dev, dtype=dtype)
         # Left padding: row b's tokens sit in slots [pad_b, L); frame k goes to slot L + k.
         pads = prefill_len - prompt.prefill_lengths  # (B,)
@@ -103,17 +106,19 @@ class FrameDecoder:
         mask |= torch.eye(prefill_len, dtype=torch.bool, device=dev)[None]  # pad queries see themselves
         positions = (q[None, :] - pads[:, None]).clamp(min=0)  # (B, L)
         hidden = t.model(prompt.prefill, positions, mask[:, None], cache, q, prefill_len)[:, -1]  # (B, H)
+        trailing = torch.nn.functional.pad(prompt.trailing, (0, 0, 0, text_room - text_len))  # (B, T, H)
         return BatchState(
             cache=cache,
             valid=valid,
             lengths=prompt.prefill_lengths.clone(),
-            trailing=prompt.trailing,
+            trailing=trailing,  # entries past the text are never read: frames stop at trailing_last
             seeds=req.seeds.to(dev),
             seen=torch.zeros((batch, t.config.vocab_size), dtype=torch.bool, device=dev),
             hidden=hidden.contiguous(),
+            **req.params.per_row(batch, dev),
             step=torch.zeros((), dtype=torch.long, device=dev),
             origin=torch.tensor(prefill_len, device=dev),
-            trailing_last=torch.tensor(prompt.trailing.shape[1] - 1, device=dev),
+            trailing_last=torch.tensor(text_len - 1, device=dev),
             prefill_len=prefill_len,
         )
 
@@ -122,48 +127,51 @@ class FrameDecoder:
         """Decode frame by frame, yielding after each; raises GenerationCancelled on request."""
         batch = req.prompt.prefill.shape[0]
         dev = req.prompt.prefill.device
-        with self.tuning.decoding(batch):
-            handle = self.runner.adopt(self.prefill(req), req.params)
-        live = list(range(batch))
         out = torch.zeros((batch, max(req.max_frames), 16), dtype=torch.long, device=dev)  # (B, F, 16)
         loops = LoopDetector() if req.loop_guard else None
-        step = 0
-        while True:
-            n = len(live)
-            with self.tuning.decoding(n):
-                code0, codes, logits = self.runner.step(handle)
-            if req.capture_logits is not None:
-                req.capture_logits.append((list(live), logits[:n].cpu()))
-            firsts = code0[:n].tolist()  # the loop's one host read per frame
-            finished, keep = [], []
-            for i, rid in enumerate(live):
-                reason, end = None, step
-                if firsts[i] == self.talker.config.codec_eos_token_id:
-                    reason = FINISH_EOS
-                elif step >= req.max_frames[rid]:
-                    reason = FINISH_MAX_FRAMES
-                elif loops is not None and (began := loops.push(rid, firsts[i])) is not None:
-                    reason, end = FINISH_LOOP, began
-                if reason is None:
-                    keep.append(i)
-                else:
-                    finished.append(RowResult(rid, out[rid, :end], reason))
-            if keep:
-                keep_t = torch.tensor(keep, device=dev)
-                rows = [live[i] for i in keep]
-                frame = codes[keep_t]
+        live = list(range(batch))  # the ids of the rows still decoding ...
+        at = list(range(batch))  # ... and where they are in the runner's batch
+        with self.tuning.decoding(batch) as resize:
+            handle = self.runner.start(self.prefill(req), req.params.choices())
+            for step in itertools.count():
+                code0, codes, logits = self.runner.step(handle, step)
+                firsts = code0.tolist()  # the loop's one host read per frame
+                if req.capture_logits is not None:
+                    req.capture_logits.append((list(live), logits[torch.tensor(at, device=dev)].cpu()))
+                finished, kept = self._endings(req, loops, step, live, [firsts[p] for p in at], out)
+                rows, at = [live[i] for i in kept], [at[i] for i in kept]
+                if not rows:  # every row ended: there is no frame to keep, maybe no room for one
+                    yield FrameEvent(step=step, rows=[], codes=codes[:0], finished=finished)
+                    return
+                frame = codes[torch.tensor(at, device=dev)]  # (len(rows), 16)
                 out[torch.tensor(rows, device=dev), step] = frame
+                yield FrameEvent(step=step, rows=rows, codes=frame, finished=finished)
+                if len(rows) < len(live):
+                    handle, at = self.runner.keep(handle, at)
+                    resize(len(rows))
+                    live = rows
+                if req.should_stop is not None and req.should_stop():
+                    raise GenerationCancelled("Generation was cancelled.")
+
+    def _endings(self, req: DecodeRequest, loops, step: int, live: list[int], firsts: list[int], out):
+        """Which rows ``live`` end at frame ``step`` (their codebook 0 ``firsts``; ``out`` their codes).
+
+        -> (the results of those that end, the indices in ``live`` of those that go on).
+        """
+        finished, kept = [], []
+        for i, (rid, first) in enumerate(zip(live, firsts)):
+            reason, end = None, step
+            if first == self.talker.config.codec_eos_token_id:
+                reason = FINISH_EOS
+            elif step >= req.max_frames[rid]:
+                reason = FINISH_MAX_FRAMES
+            elif loops is not None and (began := loops.push(rid, first)) is not None:
+                reason, end = FINISH_LOOP, began
+            if reason is None:
+                kept.append(i)
             else:
-                rows, frame = [], codes[:0]
-            yield FrameEvent(step=step, rows=rows, codes=frame, finished=finished)
-            if not keep:
-                return
-            if len(keep) < n:
-                handle = self.runner.adopt(self.runner.state(handle).select(keep_t), req.params, handle)
-                live = rows
-            if req.should_stop is not None and req.should_stop():
-                raise GenerationCancelled("Generation was cancelled.")
-            step += 1
+                finished.append(RowResult(rid, out[rid, :end], reason))
+        return finished, kept
 
     @torch.inference_mode()
     def frame_seconds(self, batch: int, frames: int = 4, prompt_len: int = 8) -> float:

@@ -18,6 +18,19 @@ _MIX = 0x45D9F3B  # small odd multiplier: products stay below 2**63, so int64 ne
 
 
 @dataclass(frozen=True)
+class Choice:
+    """How one codebook's token is chosen: the settings that shape the computation.
+
+    The numbers (temperature, top_p, repetition penalty) are per-row tensors of the batch state,
+    so changing them reuses the static state and CUDA graphs made for a ``Choice``.
+    """
+
+    sample: bool  # False: greedy
+    top_k: int  # 0: no top-k
+    top_p: bool  # whether top-p filtering runs at all
+
+
+@dataclass(frozen=True)
 class SamplingParams:
     """Generation settings; names and meaning as in the official ``generate_voice_clone``."""
 
@@ -67,6 +80,26 @@ class SamplingParams:
             if not ok:
                 raise InputError(f"Invalid generation settings: {message}.")
 
+    def choices(self) -> tuple[Choice, Choice]:
+        """How codebook 0 (the talker's) and codebooks 1..15 (the code predictor's) are chosen."""
+        return (
+            Choice(self.do_sample, self.top_k, self.top_p < 1.0),
+            Choice(self.subtalker_dosample, self.subtalker_top_k, self.subtalker_top_p < 1.0),
+        )
+
+    def per_row(self, batch: int, device: torch.device) -> dict[str, torch.Tensor]:
+        """The per-row numbers of these settings, every row the same: batch state fields."""
+
+        def rows(*values: float, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+            return torch.tensor([values] * batch, dtype=dtype, device=device)  # (B, len(values))
+
+        return {
+            "temperature": rows(self.temperature, self.subtalker_temperature),  # (B, 2)
+            "top_p": rows(self.top_p, self.subtalker_top_p),  # (B, 2)
+            "repetition_penalty": rows(self.repetition_penalty),  # (B, 1)
+            "min_frames": rows(self.min_new_tokens, dtype=torch.long)[:, 0],  # (B,)
+        }
+
 
 def _hash32(x: torch.Tensor) -> torch.Tensor:
     """A 32-bit integer mixer on int64 tensors holding values in [0, 2**32)."""
@@ -75,19 +108,14 @@ def _hash32(x: torch.Tensor) -> torch.Tensor:
     return (x >> 16) ^ x
 
 
-def gumbel_noise(seeds: torch.Tensor, step: torch.Tensor | int, stream: int, n: int) -> torch.Tensor:
-    """Deterministic Gumbel(0, 1) noise (B, n) for row seeds (B,), a frame counter and a stream id."""
-    return gumbel_noise_streams(seeds, step, range(stream, stream + 1), n)[:, 0]
-
-
 def gumbel_noise_streams(
     seeds: torch.Tensor, step: torch.Tensor | int, streams: range, n: int
 ) -> torch.Tensor:
-    """The noise of :func:`gumbel_noise` for several streams at once -> (B, len(streams), n).
+    """Deterministic Gumbel(0, 1) noise (B, len(streams), n) for row seeds (B,) and a frame counter.
 
-    A frame draws from 16 streams (one per codebook); making them in one go is ~30 tensor
-    operations instead of ~80 per stream. Stream ``s`` gets the same numbers either way, and the
-    first ``m`` of ``n`` candidates are the noise for ``m`` candidates.
+    A frame draws from 16 streams (one per codebook), made in one go (~30 tensor operations
+    instead of ~80 per stream). Stream ``s`` gets the same numbers whichever streams are made
+    with it, and the first ``m`` of ``n`` candidates are the noise for ``m`` candidates.
     """
     base = _hash32((seeds & _M32) ^ _hash32((seeds >> 32) & _M32))
     base = _hash32(base ^ _hash32((torch.as_tensor(step, device=seeds.device) * 2654435761) & _M32))
@@ -104,45 +132,50 @@ def candidates(vocab: int, top_k: int) -> int:
     return top_k if 0 < top_k < vocab else vocab
 
 
-def apply_repetition_penalty(logits: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.Tensor:
-    """Make tokens already chosen in this row (``seen`` bool (B, V)) less likely, as HF does."""
-    if penalty == 1.0:
-        return logits
-    penalised = torch.where(logits < 0, logits * penalty, logits / penalty)
+def divide(x: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+    """``x / d`` rounded as torch rounds ``x / number`` on ``x``'s device.
+
+    Per-row settings then sample exactly as one number shared by the batch did: CUDA divides by
+    a host number as a multiplication by its float32 reciprocal, the CPU really divides.
+    """
+    return x * torch.reciprocal(d) if x.is_cuda else x / d
+
+
+def apply_repetition_penalty(logits: torch.Tensor, seen: torch.Tensor, penalty: torch.Tensor) -> torch.Tensor:
+    """Make tokens already chosen in a row (``seen`` bool (B, V)) less likely, as HF does.
+
+    ``penalty`` (B, 1): each row's; rows at 1.0 come out unchanged (x * 1 and x / 1 are exact).
+    """
+    penalised = torch.where(logits < 0, logits * penalty, divide(logits, penalty))
     return torch.where(seen, penalised, logits)
 
 
 def choose(
     logits: torch.Tensor,
-    *,
-    do_sample: bool,
-    temperature: float,
-    top_k: int,
-    top_p: float,
-    seeds: torch.Tensor,
-    step: torch.Tensor | int,
-    stream: int,
-    noise: torch.Tensor | None = None,
+    choice: Choice,
+    temperature: torch.Tensor,
+    top_p: torch.Tensor,
+    noise: torch.Tensor | None,
 ) -> torch.Tensor:
     """Pick one token per row from ``logits`` (B, V) -> (B,) int64.
 
-    ``noise`` (B, >= candidates): this stream's Gumbel noise made in advance
-    (:func:`gumbel_noise_streams`); without it the noise is made here.
+    ``temperature`` and ``top_p`` (B, 1): each row's. ``noise`` (B, >= candidates): this
+    codebook's Gumbel noise (:func:`gumbel_noise_streams`); None when ``choice`` is greedy.
     """
-    if not do_sample:
+    if not choice.sample:
         return torch.argmax(logits, dim=-1)
-    scores = logits.float() / temperature
+    scores = divide(logits.float(), temperature)
     vocab = scores.shape[-1]
-    if candidates(vocab, top_k) < vocab:
-        values, index = torch.topk(scores, top_k, dim=-1)  # (B, k), sorted high to low
+    if candidates(vocab, choice.top_k) < vocab:
+        values, index = torch.topk(scores, choice.top_k, dim=-1)  # (B, k), sorted high to low
     else:
         values, index = torch.sort(scores, dim=-1, descending=True)
-    if top_p < 1.0:
+    if choice.top_p:
         probs = torch.softmax(values, dim=-1)
-        # Keep the smallest head whose mass reaches top_p (always at least the best token).
-        drop = (probs.cumsum(-1) - probs) >= top_p
+        # Keep the smallest head whose mass reaches top_p (always at least the best token); rows
+        # at 1.0 keep everything, as if the filter had not run (a cumsum may round past 1).
+        drop = ((probs.cumsum(-1) - probs) >= top_p) & (top_p < 1.0)
         drop[:, 0] = False
         values = values.masked_fill(drop, float("-inf"))
     n = values.shape[-1]
-    noisy = values + (gumbel_noise(seeds, step, stream, n) if noise is None else noise[:, :n])
-    return index.gather(-1, noisy.argmax(-1, keepdim=True)).squeeze(-1)
+    return index.gather(-1, (values + noise[:, :n]).argmax(-1, keepdim=True)).squeeze(-1)

@@ -106,26 +106,34 @@ def test_a_cancelled_generation_leaves_the_model_usable(tiny_model, speech):
 
 
 def test_bucketed_static_state_path_gives_the_same_takes(eager_model, speech):
-    """The CUDA-graph runner's bookkeeping (padding to batch buckets, dead rows, in-place
-    compaction, bucketed cache reads) run eagerly on the CPU: same takes as the plain loop."""
+    """The CUDA-graph runner's bookkeeping (padding to batch buckets, ended rows left in place,
+    one gather into a smaller bucket, bucketed cache reads) run eagerly on the CPU: the same
+    takes as exact sizes, also with a sampling setting that graphs no longer key on."""
     from engine.generation.cuda_graphs import GraphRunner
-    from engine.generation.decode_loop import EagerRunner
 
     voice = eager_model.create_voice_clone_prompt(speech, ref_text=SPEECH_TEXT)
     texts = ["One line.", "Two lines here.", "Three.", "Four, the last.", "Five."]  # 5 rows: bucket 8
     decoder = eager_model._renderer.decoder
-    results = {}
-    for name, runner in (
-        ("eager", EagerRunner(decoder.talker)),
-        ("static", GraphRunner(decoder.talker, capture=False)),
-    ):
+    exact = decoder.runner
+    bucketed = GraphRunner(decoder.talker, capture=False, buckets=True)
+    results, kept = {}, []  # kept: the bucketed runner's static states after each setting
+    for name, runner in (("exact", exact), ("bucketed", bucketed)):
         decoder.runner = runner
+        results[name] = []
         try:
-            results[name] = eager_model.generate_takes(
-                texts, voice_clone_prompt=voice, seed=[1, 2, 3, 4, 5], do_sample=False, max_new_tokens=200
-            )
+            for opts in (dict(do_sample=False), dict(do_sample=False, subtalker_temperature=0.5)):
+                results[name].append(
+                    eager_model.generate_takes(
+                        texts, voice_clone_prompt=voice, seed=[1, 2, 3, 4, 5], max_new_tokens=200, **opts
+                    )
+                )
+                kept.append(dict(runner._kept))
         finally:
-            decoder.runner = EagerRunner(decoder.talker)
-    assert len({t.frames for t in results["eager"]}) > 1  # rows really did leave at different frames
-    for a, b in zip(results["eager"], results["static"]):
-        assert np.array_equal(a.codes, b.codes)
+            decoder.runner = exact
+    assert len({t.frames for t in results["exact"][0]}) > 1  # rows really did leave at different frames
+    for a, b in zip(results["exact"], results["bucketed"]):
+        assert all(np.array_equal(x.codes, y.codes) for x, y in zip(a, b))
+    # A new temperature reuses the static states (and so the graphs) of the old one.
+    first, second = kept[2:]
+    assert first.keys() & second.keys()
+    assert all(first[k] is second[k] for k in first.keys() & second.keys())
