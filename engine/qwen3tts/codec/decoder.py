@@ -1,19 +1,32 @@
 """Our 12 Hz codec decoder: 16 codebooks per 80 ms frame -> 24 kHz waveform (1920 samples a frame).
 
 Codebook lookup, a sliding-window transformer, then causal upsampling convolutions. Every
-layer is causal, which is what lets :mod:`engine.generation.streaming` decode incrementally.
+layer is causal and takes an optional streaming state, so the same ``forward`` decodes a whole
+run or, piece by piece, the frames of a stream (:mod:`.streaming`) with the same samples.
 Names mirror ``decoder.*`` in ``speech_tokenizer/model.safetensors``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
 from ...config import CodecDecoderConfig
-from ..layers import Attention, GatedMLP, RMSNorm, RotaryEmbedding
-from .convs import CausalConv, CausalTransConv, ConvNeXtBlock, SnakeBeta, UpsampleBlock
+from .convs import (
+    CausalConv,
+    CausalTransConv,
+    ConvNeXtBlock,
+    LayerState,
+    Past,
+    SnakeBeta,
+    UpsampleBlock,
+    layer_states,
+    run_layers,
+)
+from .transformer import CodecTransformer, TransformerState
 
 CHUNK_FRAMES = 300  # the reference decodes long takes in chunks of this many frames
 CHUNK_LEFT_CONTEXT = 25  # ... each re-reading this many frames before it
@@ -75,63 +88,13 @@ class SplitQuantizer(nn.Module):
         return self.rvq_first.decode(codes[:, :1]) + self.rvq_rest.decode(codes[:, 1:])
 
 
-class LayerScale(nn.Module):
-    def __init__(self, channels: int, init: float):
-        super().__init__()
-        self.scale = nn.Parameter(torch.full((channels,), init))
+@dataclass
+class DecoderState:
+    """A stream's place in every layer of :class:`CodecDecoder` (from ``new_state``)."""
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.scale * x
-
-
-class CodecTransformerLayer(nn.Module):
-    def __init__(self, cfg: CodecDecoderConfig):
-        super().__init__()
-        self.self_attn = Attention(
-            cfg.hidden_size,
-            cfg.num_attention_heads,
-            cfg.num_key_value_heads,
-            cfg.attn_head_dim,
-            bias=cfg.attention_bias,
-        )
-        self.mlp = GatedMLP(cfg.hidden_size, cfg.intermediate_size)
-        self.input_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
-        self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
-        self.self_attn_layer_scale = LayerScale(cfg.hidden_size, cfg.layer_scale_initial_scale)
-        self.mlp_layer_scale = LayerScale(cfg.hidden_size, cfg.layer_scale_initial_scale)
-
-    def forward(self, x, cos, sin, mask, kv=None) -> torch.Tensor:
-        x = x + self.self_attn_layer_scale(self.self_attn(self.input_layernorm(x), cos, sin, mask, kv))
-        return x + self.mlp_layer_scale(self.mlp(self.post_attention_layernorm(x)))
-
-
-def sliding_causal_mask(q_pos: torch.Tensor, k_pos: torch.Tensor, window: int) -> torch.Tensor:
-    """True where query position may see key position: ``q - window < k <= q``. (Tq, Tk)."""
-    diff = q_pos[:, None] - k_pos[None, :]
-    return (diff >= 0) & (diff < window)
-
-
-class CodecTransformer(nn.Module):
-    """``pre_transformer``: projections around a causal sliding-window transformer."""
-
-    def __init__(self, cfg: CodecDecoderConfig):
-        super().__init__()
-        self.window = cfg.sliding_window
-        self.layers = nn.ModuleList(CodecTransformerLayer(cfg) for _ in range(cfg.num_hidden_layers))
-        self.norm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
-        self.input_proj = nn.Linear(cfg.latent_dim, cfg.hidden_size)
-        self.output_proj = nn.Linear(cfg.hidden_size, cfg.latent_dim)
-        self.rotary = RotaryEmbedding(cfg.attn_head_dim, cfg.rope_theta)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` (B, T, latent) -> (B, T, latent), positions counted from 0."""
-        x = self.input_proj(x)
-        pos = torch.arange(x.shape[1], device=x.device)
-        cos, sin = self.rotary(pos[None], x.dtype)
-        mask = sliding_causal_mask(pos, pos, self.window)[None, None]
-        for layer in self.layers:
-            x = layer(x, cos, sin, mask)
-        return self.output_proj(self.norm(x))
+    pre_conv: Past
+    transformer: TransformerState
+    layers: list[LayerState]  # the upsampling stages' layers, then the waveform decoder's
 
 
 class CodecDecoder(nn.Module):
@@ -157,17 +120,32 @@ class CodecDecoder(nn.Module):
             + [SnakeBeta(widths[-1]), CausalConv(widths[-1], 1, 7)]
         )
 
-    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+    def _upsampling_layers(self) -> list[nn.Module]:
+        """Every layer after the transformer, in order: the stages' layers, then the decoder's."""
+        return [layer for stage in self.upsample for layer in stage] + list(self.decoder)
+
+    def new_state(self, batch: int) -> DecoderState:
+        """A fresh stream for ``batch`` rows, as if silence came before its first frame."""
+        return DecoderState(
+            self.pre_conv.new_state(batch),
+            self.pre_transformer.new_state(batch),
+            layer_states(self._upsampling_layers(), batch),
+        )
+
+    def forward(self, codes: torch.Tensor, state: DecoderState | None = None) -> torch.Tensor:
+        """``codes`` (B, 16, T) -> waveform (B, 1, T * 1920), clamped to [-1, 1].
+
+        Without a state the T frames are a whole run. With one they follow the frames it has
+        seen, the samples equal those of decoding all of them at once, and the state advances.
+        """
         if codes.shape[1] != self.config.num_quantizers:
             raise ValueError(f"expected {self.config.num_quantizers} codebooks, got {codes.shape[1]}")
-        h = self.pre_conv(self.quantizer.decode(codes)).transpose(1, 2)  # (B, T, latent)
-        h = self.pre_transformer(h).permute(0, 2, 1)  # (B, latent, T)
-        for stage in self.upsample:
-            for layer in stage:
-                h = layer(h)
-        for layer in self.decoder:
-            h = layer(h)
-        return h.clamp(min=-1, max=1)
+        fresh = state is None
+        h = self.quantizer.decode(codes)  # (B, codebook_dim, T)
+        h = self.pre_conv(h, None if fresh else state.pre_conv).transpose(1, 2)  # (B, T, latent)
+        h = self.pre_transformer(h, None if fresh else state.transformer)  # (B, T, latent)
+        h = run_layers(self._upsampling_layers(), h.permute(0, 2, 1), None if fresh else state.layers)
+        return h.clamp(min=-1, max=1)  # (B, 1, T * 1920)
 
     def chunked(self, codes: torch.Tensor) -> torch.Tensor:
         """Decode long code runs as the reference does: 300-frame chunks, 25 frames of context."""

@@ -1,27 +1,25 @@
 """Incremental codec decoding: frames in as they are generated, audio out, same result as one shot.
 
-Every layer of :class:`CodecDecoder` is causal, so decoding a run of frames in pieces gives the
-same samples as decoding it whole, provided each layer keeps what it needs from the past: the
-last input samples of each causal convolution, the previous input frame of each transposed
-convolution, and the last ``window - 1`` keys and values of each attention layer.
-:class:`CodecStream` owns exactly that state. :class:`RowAudioStream` adds the 300-frame chunk
-restarts the reference's one-shot decode makes, so streamed and one-shot audio agree everywhere.
+Every layer of :class:`CodecDecoder` is causal and takes an optional state that carries its past
+from one call to the next (see :mod:`.convs` and :mod:`.transformer`), so decoding a run of
+frames in pieces gives the samples of decoding it whole. :class:`CodecStream` owns one such
+state; :class:`RowAudioStream` adds the 300-frame chunk restarts the reference's one-shot decode
+makes, so streamed and one-shot audio agree everywhere.
 """
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
+import copy
 
-from ..layers import KVSlot
-from .convs import CausalConv, CausalTransConv, ConvNeXtBlock, ResidualUnit, SnakeBeta, UpsampleBlock
-from .decoder import CHUNK_FRAMES, CHUNK_LEFT_CONTEXT, CodecDecoder, sliding_causal_mask
+import torch
+
+from .decoder import CHUNK_FRAMES, CHUNK_LEFT_CONTEXT, CodecDecoder
 
 # On the CPU a push decodes at most this many row-frames at a time. The upsampling layers'
 # activations grow to 1920 samples x 96 channels a frame; 24 frames of them (~18 MB) stay in
 # the caches, while a whole take's worth falls out to memory and the same decode runs ~1.7x slower
 # (96 frames: 34 ms a frame at once, 19-21 in pieces of 16-32, 2-core AMD EPYC). The result is
-# the same either way: the stream carries every layer's past from one piece to the next.
+# the same either way: the state carries every layer's past from one piece to the next.
 CPU_PIECE_ROW_FRAMES = 24
 
 
@@ -30,113 +28,26 @@ class CodecStream:
 
     def __init__(self, decoder: CodecDecoder, batch: int = 1) -> None:
         self.decoder, self.batch = decoder, batch
-        self.frames = 0  # frames decoded since the state was fresh (= the next rotary position)
-        self._tails: dict[int, torch.Tensor] = {}  # id(layer) -> last inputs that layer needs
-        self._kv: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * len(
-            decoder.pre_transformer.layers
-        )
+        self.state = decoder.new_state(batch)
 
     def snapshot(self) -> CodecStream:
         """An independent copy of this state (e.g. a voice's state after its reference frames)."""
-        twin = CodecStream(self.decoder, self.batch)
-        twin.frames = self.frames
-        twin._tails = {k: v.clone() for k, v in self._tails.items()}
-        twin._kv = [None if kv is None else (kv[0].clone(), kv[1].clone()) for kv in self._kv]
+        twin = CodecStream.__new__(CodecStream)
+        twin.decoder, twin.batch, twin.state = self.decoder, self.batch, copy.deepcopy(self.state)
         return twin
 
     @torch.inference_mode()
     def push(self, codes: torch.Tensor) -> torch.Tensor:
         """``codes`` (B, T, 16) -> waveform (B, T * 1920), clamped to [-1, 1]."""
-        if codes.device.type == "cpu":
-            piece = max(1, CPU_PIECE_ROW_FRAMES // codes.shape[0])
-            if codes.shape[1] > piece:
-                return torch.cat(
-                    [self._push(codes[:, i : i + piece]) for i in range(0, codes.shape[1], piece)], -1
-                )
-        return self._push(codes)
-
-    def _push(self, codes: torch.Tensor) -> torch.Tensor:
-        d = self.decoder
-        h = d.quantizer.decode(codes.transpose(1, 2))  # (B, codebook_dim, T)
-        h = self._conv(d.pre_conv, h).transpose(1, 2)  # (B, T, latent)
-        h = self._transformer(h).permute(0, 2, 1)  # (B, latent, T)
-        for stage in d.upsample:
-            for layer in stage:
-                h = self._layer(layer, h)
-        for layer in d.decoder:
-            h = self._layer(layer, h)
-        self.frames += codes.shape[1]
-        return h.clamp(min=-1, max=1).squeeze(1)
-
-    def _layer(self, layer, h: torch.Tensor) -> torch.Tensor:
-        if isinstance(layer, CausalConv):
-            return self._conv(layer, h)
-        if isinstance(layer, CausalTransConv):
-            return self._trans_conv(layer, h)
-        if isinstance(layer, SnakeBeta):
-            return layer(h)
-        if isinstance(layer, ConvNeXtBlock):
-            x = self._conv(layer.dwconv, h).permute(0, 2, 1)
-            x = layer.pwconv2(F.gelu(layer.pwconv1(layer.norm(x))))
-            return h + (layer.gamma * x).permute(0, 2, 1)
-        if isinstance(layer, ResidualUnit):
-            x = self._conv(layer.conv1, layer.act1(h))
-            return h + layer.conv2(layer.act2(x))
-        if isinstance(layer, UpsampleBlock):
-            for inner in layer.block:
-                h = self._layer(inner, h)
-            return h
-        raise TypeError(f"no streaming rule for {type(layer).__name__}")
-
-    def _conv(self, layer: CausalConv, x: torch.Tensor) -> torch.Tensor:
-        """Causal conv over (tail, x): the tail stands in for the zero left padding, then the past."""
-        if layer.stride != 1:
-            raise ValueError("streaming supports stride-1 causal convolutions only")
-        if layer.left_pad == 0:
-            return layer.conv(x)
-        tail = self._tails.get(id(layer))
-        if tail is None:
-            tail = x.new_zeros((x.shape[0], x.shape[1], layer.left_pad))
-        full = torch.cat([tail, x], dim=-1)
-        self._tails[id(layer)] = full[..., -layer.left_pad :]
-        return layer.conv(full)
-
-    def _trans_conv(self, layer: CausalTransConv, x: torch.Tensor) -> torch.Tensor:
-        """Transposed conv: each output sample also hears the previous input frame's overlap."""
-        if layer.trim == 0:
-            return layer.conv(x)
-        if layer.trim != layer.stride:
-            raise ValueError("streaming supports transposed convolutions with kernel = 2 x stride")
-        prev = self._tails.get(id(layer))
-        if prev is None:
-            prev = x.new_zeros((x.shape[0], x.shape[1], 1))
-        full = torch.cat([prev, x], dim=-1)
-        self._tails[id(layer)] = x[..., -1:]
-        r = layer.stride
-        return layer.conv(full)[..., r : (x.shape[-1] + 1) * r]
-
-    def _transformer(self, x: torch.Tensor) -> torch.Tensor:
-        """The sliding-window transformer over new frames, attending to the kept keys/values."""
-        tr = self.decoder.pre_transformer
-        b, t, _ = x.shape
-        h = tr.input_proj(x)
-        pos = torch.arange(self.frames, self.frames + t, device=x.device)
-        cos, sin = tr.rotary(pos[None].expand(b, -1), h.dtype)
-        keep = tr.window - 1
-        for i, layer in enumerate(tr.layers):
-            attn = layer.self_attn
-            past = self._kv[i]
-            n_past = 0 if past is None else past[0].shape[2]
-            shape = (b, attn.num_kv_heads, n_past + t, attn.head_dim)
-            k_buf, v_buf = h.new_empty(shape), h.new_empty(shape)
-            if past is not None:
-                k_buf[:, :, :n_past], v_buf[:, :, :n_past] = past
-            key_pos = torch.arange(self.frames - n_past, self.frames + t, device=x.device)
-            mask = sliding_causal_mask(pos, key_pos, tr.window)[None, None]  # (1, 1, t, n_past + t)
-            slot = KVSlot(k_buf, v_buf, torch.arange(n_past, n_past + t, device=x.device), n_past + t)
-            h = layer(h, cos, sin, mask, slot)
-            self._kv[i] = (k_buf[:, :, -keep:], v_buf[:, :, -keep:])
-        return tr.output_proj(tr.norm(h))
+        b, t, _ = codes.shape
+        step = max(1, CPU_PIECE_ROW_FRAMES // b) if codes.device.type == "cpu" else max(1, t)
+        pieces = [
+            self.decoder(codes[:, i : i + step].transpose(1, 2), self.state).squeeze(1)  # (B, n * 1920)
+            for i in range(0, t, step)
+        ]
+        if len(pieces) == 1:
+            return pieces[0]
+        return torch.cat(pieces, -1) if pieces else self.state.pre_conv.samples.new_zeros((b, 0))
 
 
 class RowAudioStream:
