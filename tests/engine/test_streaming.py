@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.qwen3tts.codec.streaming import RowAudioStream
+from engine.qwen3tts.codec.streaming import CPU_PIECE_ROW_FRAMES, CodecStream, RowAudioStream
 from tests.conftest import SPEECH_TEXT
 
 
@@ -31,6 +31,21 @@ def test_incremental_decoder_equals_one_shot_decode_across_chunk_restarts(tiny_m
     streamed = torch.cat(pieces)
     assert streamed.shape == one_shot.shape
     assert (streamed - one_shot).abs().max() < 1e-4
+
+
+def test_codec_stream_rows_advance_together_in_cpu_pieces(tiny_model):
+    decoder = tiny_model._parts.codec.decoder
+    codes = torch.randint(0, 2048, (2, 40, 16), generator=torch.Generator().manual_seed(5))  # (B, T, 16)
+    assert codes.shape[1] - 3 > CPU_PIECE_ROW_FRAMES // 2  # the second push is cut into pieces
+    with torch.inference_mode():
+        whole = decoder(codes.transpose(1, 2)).squeeze(1)  # (B, T * 1920)
+    stream = CodecStream(decoder, 2)
+    first = stream.push(codes[:, :3])
+    twin = stream.snapshot()
+    rest = stream.push(codes[:, 3:])
+    assert (torch.cat([first, rest], -1) - whole).abs().max() < 1e-4
+    assert torch.equal(twin.push(codes[:, 3:]), rest)  # the snapshot did not move with the stream
+    assert stream.push(codes[:, :0]).shape == (2, 0)
 
 
 def test_warm_reference_state_equals_decoding_reference_and_take_together(tiny_model, voices):
