@@ -101,7 +101,7 @@ class CodecTransformer(nn.Module):
 
     def new_state(self, batch: int) -> TransformerState:
         """A fresh stream for ``batch`` rows: position 0, nothing to attend to before it."""
-        weight = self.input_proj.weight
+        weight = self.norm.weight  # device and dtype; a norm's weight stays whatever layout linears get
         pasts = []
         for layer in self.layers:
             attn = layer.self_attn
