@@ -1,10 +1,11 @@
 """Causal convolutions and activations of the 12 Hz codec decoder (names as in the checkpoint).
 
-Every layer here has one ``forward(x, state=None)``. Without a state, ``x`` is a whole run that
-starts from silence (the one-shot decode). With a state from ``new_state(batch)``, ``x`` continues
-the inputs that state has seen, the state is updated in place, and the outputs of all the pieces
-joined equal the one-shot outputs of the joined inputs. States hold fixed-shape tensors written
-with ``copy_``, so a streaming step keeps the same buffers from call to call (CUDA graphs).
+Every layer here but the activation has one ``forward(x, state=None)``. Without a state, ``x``
+is a whole run that starts from silence (the one-shot decode). With a state from
+``new_state(batch)``, ``x`` continues the inputs that state has seen, the state is updated in
+place, and the outputs of all the pieces joined equal the one-shot outputs of the joined inputs.
+States hold fixed-shape tensors written with ``copy_``, so a streaming step keeps the same
+buffers from call to call (CUDA graphs).
 """
 
 from __future__ import annotations
