@@ -2,10 +2,9 @@
 
 Keeping a new voice writes its prompt with safetensors' torch API, and an official ``.pt`` voice
 file is read with ``torch.load``: both run as engine-host jobs, so torch stays off the GUI
-thread. A ``.timbre`` bundle needs no torch and imports at once. Whatever the route, results
-arrive as ``added(job, voices)`` or ``failed(job, message, hint)``, after the call returned the
-job's id and after the library model has been refreshed, so a listener can select the new
-voices straight away.
+thread. A ``.timbre`` bundle needs no torch and imports at once. Whatever the route, the call
+returns a :class:`LibraryJob` whose ``added(voices)`` or ``failed(message, hint)`` follows, after
+the library model has been refreshed, so a listener can select the new voices straight away.
 """
 
 from __future__ import annotations
@@ -36,70 +35,86 @@ def file_kind(path: str | Path) -> str:
     return "audio" if suffix in AUDIO_SUFFIXES else ""
 
 
-class LibraryJobs(QObject):
-    """Adds and imports voices; bundle imports are numbered like host jobs (negative ids)."""
+class LibraryJob(QObject):
+    """One add or import: ``added(voices)`` once the library model has them, or ``failed(message, hint)``."""
 
-    added = Signal(int, object)  # job, list[engine.library.Voice]
-    failed = Signal(int, str, str)  # job, message, hint
+    added = Signal(object)  # list[engine.library.Voice]
+    failed = Signal(str, str)
+
+
+class LibraryJobs(QObject):
+    """Adds and imports voices, each as a :class:`LibraryJob` of its own.
+
+    ``added(voices)`` also fires for every job's voices, for views that select whatever
+    arrives (the voices list); who started a job follows the job itself.
+    """
+
+    added = Signal(object)  # list[engine.library.Voice], from any job
+    failed = Signal(str, str)  # message, hint, from any job
 
     def __init__(self, host: EngineHost, model: LibraryModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._host, self._model = host, model
-        self._jobs: dict[int, str] = {}  # job -> what it does, for messages
-        self._local_ids = 0
-        host.voices_added.connect(self._on_added)
-        host.job_failed.connect(self._on_failed)
-        host.job_finished.connect(self._on_finished)
+        self._running: list[LibraryJob] = []
 
     @property
     def busy(self) -> bool:
-        return bool(self._jobs)
+        return bool(self._running)
 
-    def add_voice(self, voice: NewVoice) -> int:
+    def add_voice(self, voice: NewVoice) -> LibraryJob:
         """Keep a voice from the editor (its prompt item and the audio it came from)."""
-        job = self._host.add_voice(
-            AddVoiceRequest(
-                self._model.library,
-                voice.prompt_items[0],
-                voice.name,
-                voice.reference_audio,
-                voice.sample_rate,
-                voice.language,
-                voice.tags,
-            )
+        request = AddVoiceRequest(
+            self._model.library,
+            voice.prompt_items[0],
+            voice.name,
+            voice.reference_audio,
+            voice.sample_rate,
+            voice.language,
+            voice.tags,
         )
-        self._jobs[job] = f"Saving “{voice.name}”"
-        return job
+        return self._on_engine(request, f"Saving “{voice.name}”")
 
-    def import_file(self, path: str | Path) -> int:
+    def import_file(self, path: str | Path) -> LibraryJob:
         """Import a ``.timbre`` bundle (now) or an official ``.pt`` file (on the engine thread)."""
         path = Path(path)
         if file_kind(path) == "official":
-            job = self._host.import_voices(ImportVoicesRequest(self._model.library, str(path)))
-            self._jobs[job] = f"Importing {path.name}"
-            return job
-        self._local_ids -= 1
-        job = self._local_ids
+            return self._on_engine(
+                ImportVoicesRequest(self._model.library, str(path)), f"Importing {path.name}"
+            )
+        job = self._track(LibraryJob(self))
         try:
             voices = self._model.library.import_bundle(path)
         except TimbreError as e:
             message, hint = e.message, e.hint or ""
-            QTimer.singleShot(0, self, lambda: self.failed.emit(job, message, hint))
+            QTimer.singleShot(0, job, lambda: self._failed(job, message, hint))
         else:
-            self._model.refresh()
-            QTimer.singleShot(0, self, lambda: self.added.emit(job, voices))
+            QTimer.singleShot(0, job, lambda: self._added(job, voices))
         return job
 
-    def _on_added(self, job: int, voices: list) -> None:
-        if self._jobs.pop(job, None) is not None:
+    def _on_engine(self, request: AddVoiceRequest | ImportVoicesRequest, what: str) -> LibraryJob:
+        job = self._track(LibraryJob(self))
+        engine_job = self._host.submit(request)
+        engine_job.voices_added.connect(lambda voices: self._added(job, voices))
+        engine_job.failed.connect(lambda message, hint: self._failed(job, message, hint))
+        # Ended without voices: cancelled, e.g. at shutdown.
+        engine_job.finished.connect(
+            lambda _cancelled: self._failed(job, f"{what} was interrupted.", "Try again.")
+        )
+        return job
+
+    def _track(self, job: LibraryJob) -> LibraryJob:
+        self._running.append(job)
+        return job
+
+    def _added(self, job: LibraryJob, voices: list) -> None:
+        if job in self._running:
+            self._running.remove(job)
             self._model.refresh()
-            self.added.emit(job, list(voices))
+            job.added.emit(list(voices))
+            self.added.emit(list(voices))
 
-    def _on_failed(self, job: int, message: str, hint: str) -> None:
-        if self._jobs.pop(job, None) is not None:
-            self.failed.emit(job, message, hint)
-
-    def _on_finished(self, job: int, cancelled: bool) -> None:
-        what = self._jobs.pop(job, None)  # still here: it ended without a result (cancelled)
-        if what is not None:
-            self.failed.emit(job, f"{what} was interrupted.", "Try again.")
+    def _failed(self, job: LibraryJob, message: str, hint: str) -> None:
+        if job in self._running:
+            self._running.remove(job)
+            job.failed.emit(message, hint)
+            self.failed.emit(message, hint)

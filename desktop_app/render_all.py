@@ -4,8 +4,8 @@ Each script in order becomes one batch job of the lines that still need a take: 
 a voice that can be had, and no take rendered from the line's current text. So the queue can be
 stopped (Cancel, or Timbre closing) and started again: it picks up where it stopped. The store
 remembers that a render-all was running, so after a restart the window offers to resume it.
-Takes are stored as they arrive by whoever stores takes (the takes panel); this only decides
-what to render and reports each chapter's progress.
+Each chapter's job is announced as ``render_submitted`` so whoever stores takes (the takes
+panel) follows it; this only decides what to render and reports each chapter's progress.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.projects import ProjectStore, Script
 
-from .engine_host import EngineHost, GenerateRequest, LineRequest
+from .engine_host import EngineHost, EngineJob, GenerateRequest, LineRequest
 from .script_lines import parse_lines
 from .voices import VoiceCatalog
 
 
-@dataclass
+@dataclass(eq=False)  # a chapter is itself: `in` and `remove` go by identity
 class _Chapter:
     script: Script
     lines: list[LineRequest]
-    job: int | None = None
+    job: EngineJob | None = None
     done: int = 0
 
 
@@ -36,6 +36,7 @@ class RenderAll(QObject):
     chapter_finished = Signal(str)  # script id
     finished = Signal(str, bool)  # project id, cancelled
     problem = Signal(str, str)  # message, hint
+    render_submitted = Signal(object)  # EngineJob: a chapter's render, to follow
 
     def __init__(self, host: EngineHost, store: ProjectStore, catalog: VoiceCatalog, parent=None) -> None:
         super().__init__(parent)
@@ -44,10 +45,6 @@ class RenderAll(QObject):
         self._queue: list[_Chapter] = []
         self._sampling: dict = {}
         self._seed = 0
-        host.take_ready.connect(self._on_take)
-        host.line_failed.connect(self._on_take)
-        host.job_finished.connect(self._on_finished)
-        host.job_failed.connect(self._on_failed)
 
     @property
     def running(self) -> bool:
@@ -84,7 +81,7 @@ class RenderAll(QObject):
         """Stop within a decode step, and forget it (closing Timbre instead leaves it to resume)."""
         for chapter in self._queue:
             if chapter.job is not None:
-                self._host.cancel(chapter.job)
+                chapter.job.cancel()
         if self.project_id is not None:
             self._store.set_render_all(self.project_id, False)
         self._stop(cancelled=True)
@@ -114,22 +111,22 @@ class RenderAll(QObject):
         if chapter is None:
             return
         seeds = tuple(self._seed + i for i in range(len(chapter.lines)))
-        chapter.job = self._host.generate(GenerateRequest(tuple(chapter.lines), self._sampling, seeds))
+        job = chapter.job = self._host.submit(GenerateRequest(tuple(chapter.lines), self._sampling, seeds))
         self._seed += len(chapter.lines)
+        job.take.connect(lambda *_: self._line_done(chapter))
+        job.line_failed.connect(lambda *_: self._line_done(chapter))
+        job.finished.connect(lambda cancelled: self._on_finished(chapter, cancelled))
+        job.failed.connect(lambda message, hint: self._on_failed(chapter, message, hint))
+        self.render_submitted.emit(job)
 
-    def _chapter(self, job: int) -> _Chapter | None:
-        return next((c for c in self._queue if c.job == job), None)
-
-    def _on_take(self, job: int, index: int, *_: object) -> None:
-        chapter = self._chapter(job)
-        if chapter is not None:
+    def _line_done(self, chapter: _Chapter) -> None:
+        if chapter in self._queue:
             chapter.done += 1
             self.chapter_progress.emit(chapter.script.id, chapter.done, len(chapter.lines))
 
-    def _on_finished(self, job: int, cancelled: bool) -> None:
-        chapter = self._chapter(job)
-        if chapter is None:
-            return
+    def _on_finished(self, chapter: _Chapter, cancelled: bool) -> None:
+        if chapter not in self._queue:
+            return  # the queue was stopped meanwhile
         if cancelled:
             self._stop(cancelled=True)
             return
@@ -140,8 +137,8 @@ class RenderAll(QObject):
         else:
             self._stop(cancelled=False)
 
-    def _on_failed(self, job: int, message: str, hint: str) -> None:
-        if self._chapter(job) is not None:
+    def _on_failed(self, chapter: _Chapter, message: str, hint: str) -> None:
+        if chapter in self._queue:
             self.problem.emit(message, hint)
             self._stop(cancelled=True)
 

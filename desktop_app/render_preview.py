@@ -1,8 +1,8 @@
 """Listening while the script renders: a generation's lines played in order as their audio arrives.
 
-The engine streams every line of the batch at once (``chunk_ready``); this plays line 1 from its
-first piece (80 ms frames, the first after about half a second of audio), keeps appending its
-pieces to the player's stream, and when line 1 has ended (its ``take_ready``) goes on with line 2,
+The engine streams every line of the batch at once (the job's ``chunk``); this plays line 1 from
+its first piece (80 ms frames, the first after about half a second of audio), keeps appending its
+pieces to the player's stream, and when line 1 has ended (its ``take``) goes on with line 2,
 whose audio has usually arrived meanwhile, with a short breath between lines. Lines that fail or
 are cancelled are skipped. Playing anything else (a take, a reference) ends the preview; the
 render itself goes on.
@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from .audio_io import AudioDeviceError
 from .audio_player import Player
-from .engine_host import EngineHost
+from .engine_host import EngineJob
 from .settings import Settings
 
 GAP_S = 0.4  # between lines, as a narrator breathes
@@ -27,10 +27,11 @@ class RenderPreview(QObject):
     failed = Signal(str, str)  # message, hint: the preview could not play (the render goes on)
     line_changed = Signal(int)  # the line now being heard (index in the job), -1 when over
 
-    def __init__(self, host: EngineHost, player: Player, settings: Settings, parent: QObject | None = None):
+    def __init__(self, player: Player, settings: Settings, parent: QObject | None = None):
         super().__init__(parent)
-        self._host, self._player, self._settings = host, player, settings
-        self._job: int | None = None
+        self._player, self._settings = player, settings
+        self._job: EngineJob | None = None
+        self._connections: list[tuple[object, object]] = []  # (signal, slot) on the followed job
         self._lines = 0
         self._rate = 0
         self._pieces: dict[int, list[np.ndarray]] = {}
@@ -38,14 +39,9 @@ class RenderPreview(QObject):
         self._current = 0
         self._begun: set[int] = set()  # lines heard so far: a later line begins with a gap
         self._started = False
-        host.chunk_ready.connect(self._on_chunk)
-        host.take_ready.connect(lambda job, line, _take: self._line_ended(job, line))
-        host.line_failed.connect(lambda job, line, *_: self._line_ended(job, line))
-        host.job_finished.connect(lambda job, _cancelled: self._job_ended(job))
-        host.job_failed.connect(lambda job, *_: self._job_ended(job))
 
     @property
-    def job(self) -> int | None:
+    def job(self) -> EngineJob | None:
         """The job being listened to, or None."""
         return self._job
 
@@ -53,12 +49,21 @@ class RenderPreview(QObject):
     def current_line(self) -> int:
         return self._current if self._job is not None else -1
 
-    def follow(self, job: int, lines: int, sample_rate: int) -> None:
+    def follow(self, job: EngineJob, lines: int, sample_rate: int) -> None:
         """Listen to ``job`` (a generation of ``lines`` lines asked with ``preview``)."""
         self.stop()
         self._job, self._lines, self._rate = job, lines, sample_rate
         self._pieces, self._done, self._current = {}, set(), 0
         self._begun, self._started = set(), False
+        self._connections = [
+            (job.chunk, self._on_chunk),
+            (job.take, lambda line, _take: self._line_ended(line)),
+            (job.line_failed, lambda line, *_: self._line_ended(line)),
+            (job.finished, lambda _cancelled: self._job_ended()),
+            (job.failed, lambda *_: self._job_ended()),
+        ]
+        for signal, slot in self._connections:
+            signal.connect(slot)
 
     def stop(self) -> None:
         """Stop listening (and playing, if the preview is what plays)."""
@@ -67,13 +72,14 @@ class RenderPreview(QObject):
         self._end()
 
     def _end(self) -> None:
+        for signal, slot in self._connections:
+            signal.disconnect(slot)
+        self._connections = []
         if self._job is not None:
             self._job = None
             self.line_changed.emit(-1)
 
-    def _on_chunk(self, job: int, line: int, audio: np.ndarray) -> None:
-        if job != self._job:
-            return
+    def _on_chunk(self, line: int, audio: np.ndarray) -> None:
         self._pieces.setdefault(line, []).append(audio)
         if not self._started:
             try:
@@ -86,18 +92,16 @@ class RenderPreview(QObject):
             self.line_changed.emit(self._current)
         self._pump()
 
-    def _line_ended(self, job: int, line: int) -> None:
-        if job == self._job:
-            self._done.add(line)
-            self._pump()
+    def _line_ended(self, line: int) -> None:
+        self._done.add(line)
+        self._pump()
 
-    def _job_ended(self, job: int) -> None:
-        if job == self._job:
-            self._done.update(range(self._lines))
-            if self._started:
-                self._pump()
-            else:
-                self._end()
+    def _job_ended(self) -> None:
+        self._done.update(range(self._lines))
+        if self._started:
+            self._pump()
+        else:
+            self._end()
 
     def _pump(self) -> None:
         """Append what can be played next, in line order; end the stream after the last line."""

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from engine.service import PromptRef  # noqa: F401  (re-exported: where a line's prompt is)
+
 if TYPE_CHECKING:
     from PySide6.QtCore import QAbstractItemModel
 
@@ -54,22 +56,6 @@ class VoiceInfo:
     def usable(self) -> bool:
         """False when the loaded model cannot speak with this voice at all."""
         return self.readiness != NEEDS_MODEL
-
-
-@dataclass(frozen=True)
-class PromptRef:
-    """Where the engine thread finds a voice's prompt: the library, the item itself, or a file.
-
-    ``library`` is the :class:`engine.library.VoiceLibrary` holding ``voice_id`` (the engine
-    thread calls ``library.prompt_for``, which extracts the voice again for another model);
-    ``item`` a :class:`engine.prompt.VoiceClonePromptItem` already on the CPU; ``path`` a prompt
-    saved with ``VoiceClonePromptItem.save``. Exactly one of them is set.
-    """
-
-    voice_id: str
-    item: Any = None
-    path: str | None = None
-    library: Any = None
 
 
 @dataclass

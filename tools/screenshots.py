@@ -156,22 +156,21 @@ def main() -> int:
     snap("library")
 
     # The script mid-generation: lines waiting, rendering and done.
-    takes_seen = []
-    window.host.take_ready.connect(lambda job, i, take: takes_seen.append(i))
-    progress = []
-    window.host.job_progress.connect(lambda job, p: progress.append(p.frames))
+    takes_seen, progress, ended = [], [], []
     job = window.generate()
+    job.take.connect(lambda i, take: takes_seen.append(i))
+    job.progress.connect(lambda p: progress.append(p.frames))
+    job.finished.connect(lambda cancelled: ended.append(job))
     wait_for(lambda: len(progress) > 3 and 0 < len(takes_seen) < 5)
     snap("script-generating")
-    ended = []
-    window.host.job_finished.connect(lambda j, cancelled: ended.append(j))
     wait_for(lambda: job in ended)
 
     # Takes: a second take of line 1, a favorite, the take shown with its playhead.
     takes = window.takes_panel
     first = takes.model.all_records()[0]
-    window.script_panel.regenerate(first, 1)
-    wait_for(lambda: len(ended) == 2)
+    again = window.script_panel.regenerate(first, 1)
+    again.finished.connect(lambda cancelled: ended.append(again))
+    wait_for(lambda: again in ended)
     takes.model.set_favorite(first.id, True)
     takes.select(first.id)
     takes.waveform.set_playhead(first.duration_s * 0.4)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 
 from engine.library import Voice
 
-from ..library_jobs import LibraryJobs, file_kind
+from ..library_jobs import LibraryJob, LibraryJobs, file_kind
 from .banner import Banner
 
 
@@ -22,7 +22,7 @@ from .banner import Banner
 class _ImportBatch:
     """The files of one drop (or one Import…) and how their imports ended."""
 
-    pending: set[int] = field(default_factory=set)
+    pending: list[LibraryJob] = field(default_factory=list)
     voices: list[Voice] = field(default_factory=list)
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (file, message, hint)
     skipped: list[str] = field(default_factory=list)  # neither audio nor voices
@@ -34,10 +34,7 @@ class LibraryImports(QObject):
     def __init__(self, jobs: LibraryJobs, banner: Banner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._jobs, self._banner = jobs, banner
-        self._names: dict[int, str] = {}  # import job -> file name
         self._batches: list[_ImportBatch] = []  # drops still importing
-        jobs.added.connect(self._on_added)
-        jobs.failed.connect(self._on_failed)
 
     def import_files(self, paths: list[str]) -> list[str]:
         """Import the bundles and .pt files among ``paths``; returns the audio files among them."""
@@ -45,12 +42,15 @@ class LibraryImports(QObject):
         batch = _ImportBatch(skipped=[Path(p).name for p in paths if not file_kind(p)])
         for path in paths:
             if file_kind(path) in ("bundle", "official"):
+                name = Path(path).name
                 job = self._jobs.import_file(path)
-                self._names[job] = Path(path).name
-                batch.pending.add(job)
+                job.added.connect(lambda voices, b=batch, j=job: self._on_added(b, j, voices))
+                job.failed.connect(lambda m, h, b=batch, j=job, n=name: self._on_failed(b, j, n, m, h))
+                batch.pending.append(job)
         if batch.pending:
             self._batches.append(batch)
-            waiting = [self._names[j] for j in batch.pending if j > 0]  # .pt files: engine-thread jobs
+            # .pt files are engine-thread jobs: they wait for a render in progress.
+            waiting = [Path(p).name for p in paths if file_kind(p) == "official"]
             if waiting:
                 self._banner.show_message(
                     "info",
@@ -61,30 +61,20 @@ class LibraryImports(QObject):
             self._report(batch)
         return audio
 
-    def _batch_of(self, job: int) -> _ImportBatch | None:
-        batch = next((b for b in self._batches if job in b.pending), None)
-        if batch is not None:
-            batch.pending.discard(job)
-        return batch
-
-    def _finish(self, batch: _ImportBatch) -> None:
-        if not batch.pending:
+    def _finish(self, batch: _ImportBatch, job: LibraryJob) -> None:
+        if job in batch.pending:
+            batch.pending.remove(job)
+        if not batch.pending and batch in self._batches:
             self._batches.remove(batch)
             self._report(batch)
 
-    def _on_added(self, job: int, voices: list) -> None:
-        self._names.pop(job, None)
-        batch = self._batch_of(job)
-        if batch is not None:
-            batch.voices += voices
-            self._finish(batch)
+    def _on_added(self, batch: _ImportBatch, job: LibraryJob, voices: list) -> None:
+        batch.voices += voices
+        self._finish(batch, job)
 
-    def _on_failed(self, job: int, message: str, hint: str) -> None:
-        name = self._names.pop(job, "")
-        batch = self._batch_of(job)
-        if batch is not None:
-            batch.errors.append((name, message, hint))
-            self._finish(batch)
+    def _on_failed(self, batch: _ImportBatch, job: LibraryJob, name: str, message: str, hint: str) -> None:
+        batch.errors.append((name, message, hint))
+        self._finish(batch, job)
 
     def _report(self, batch: _ImportBatch) -> None:
         notes = [f"{name}: {message}" for name, message, _ in batch.errors]

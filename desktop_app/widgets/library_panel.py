@@ -126,7 +126,7 @@ class LibraryPanel(QWidget):
             signal.connect(self._update_view)
         model.failed.connect(lambda m, h: self.banner.show_message("error", m, h))
         self.imports = LibraryImports(jobs, self.banner, self)
-        jobs.added.connect(lambda _job, voices: self.select(voices[0].id) if voices else None)
+        jobs.added.connect(lambda voices: self.select(voices[0].id) if voices else None)
         player.state_changed.connect(self._on_play_state)
         self._update_view()
         report = model.library.last_check

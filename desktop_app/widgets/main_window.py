@@ -32,10 +32,10 @@ from engine.paths import data_dir
 from engine.projects import ProjectStore
 
 from ..audio_player import Player
-from ..engine_host import EngineHost, LoadRequest, ModelPhase, ModelState
+from ..engine_host import EngineHost, EngineJob, LoadRequest, ModelPhase, ModelState
 from ..gui_gc import GuiGarbageCollector
 from ..icons import icon
-from ..library_jobs import LibraryJobs
+from ..library_jobs import LibraryJob, LibraryJobs
 from ..models.library_model import LibraryModel
 from ..projects_migration import first_script
 from ..render_all import RenderAll
@@ -86,16 +86,14 @@ class MainWindow(QMainWindow):
         self.voice_catalog = LibraryModel(self.library, self)
         self.voice_catalog.set_sort(self.settings.library_sort)
         self.library_jobs = LibraryJobs(self.host, self.voice_catalog, self)
-        self.preview = RenderPreview(self.host, self.player, self.settings, self)
+        self.preview = RenderPreview(self.player, self.settings, self)
         self.render_all_queue = RenderAll(self.host, self.projects, self.voice_catalog, self)
 
         self.voices_panel = LibraryPanel(self.voice_catalog, self.library_jobs, self.player, self.settings)
         self.project_panel = ProjectPanel(self.projects)
         self.voice_editor = VoiceEditor(self.host, self.player, self.settings)
         self.script_panel = ScriptPanel(self.host, self.voice_catalog, self.projects, self.preview)
-        self.takes_panel = TakesPanel(
-            self.host, self.player, self.projects, self.voice_catalog, self.settings
-        )
+        self.takes_panel = TakesPanel(self.player, self.projects, self.voice_catalog, self.settings)
         self.model_status = ModelStatus()
         self.banner = Banner()
         self.tabs = QTabWidget()
@@ -125,7 +123,6 @@ class MainWindow(QMainWindow):
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_state)
-        self._saving: dict[int, str] = {}  # library jobs keeping a voice from the editor
         self._lines_timer = QTimer(self)  # the takes list follows the script's lines, coalesced
         self._lines_timer.setSingleShot(True)
         self._lines_timer.setInterval(150)
@@ -176,12 +173,11 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.voice_editor.voice_created.connect(self.add_voice)
         self.voice_editor.name_problem = self._name_problem
-        self.library_jobs.added.connect(self._voices_added)
-        self.library_jobs.failed.connect(self._save_failed)
         self.voices_panel.use_requested.connect(self.script_panel.set_default_voice)
         self.voices_panel.new_voice_requested.connect(self.show_voice_editor)
         self.voices_panel.audio_file_dropped.connect(self.new_voice_from_file)
-        self.host.job_finished.connect(lambda *_: self.voice_catalog.refresh())  # re-extracted, used
+        self.script_panel.render_submitted.connect(self._follow_render)
+        self.render_all_queue.render_submitted.connect(self._follow_render)
         self.script_panel.default_voice_changed.connect(self.voices_panel.select)
         self.script_panel.busy_changed.connect(lambda _: self._busy_changed())
         self.takes_panel.regenerate_requested.connect(self._regenerate)
@@ -209,9 +205,15 @@ class MainWindow(QMainWindow):
         self.script_panel.model.dataChanged.connect(lambda *_: self._autosave.start())
 
     # ----- actions ---------------------------------------------------------------------------
-    def load_model(self, allow_download: bool = False) -> int:
+    def load_model(self, allow_download: bool = False) -> EngineJob:
         s = self.settings
-        return self.host.load_model(LoadRequest(s.model_source, s.device, s.dtype, allow_download))
+        return self.host.submit(LoadRequest(s.model_source, s.device, s.dtype, allow_download))
+
+    def _follow_render(self, job: EngineJob) -> None:
+        """Every render's takes go to the store; its voices may have been extracted again or used."""
+        self.takes_panel.follow(job)
+        job.finished.connect(lambda _cancelled: self.voice_catalog.refresh())
+        job.failed.connect(lambda *_: self.voice_catalog.refresh())
 
     def show_voice_editor(self) -> None:
         self.tabs.setCurrentWidget(self.voice_editor)
@@ -287,15 +289,15 @@ class MainWindow(QMainWindow):
         self.show_voice_editor()
         self.voice_editor.load_file(path)
 
-    def add_voice(self, voice: NewVoice) -> int:
+    def add_voice(self, voice: NewVoice) -> LibraryJob:
         """Keep a voice fresh from the editor in the library (an engine-thread job)."""
         job = self.library_jobs.add_voice(voice)
-        self._saving[job] = voice.name
+        job.added.connect(self._voice_saved)
+        job.failed.connect(self._save_failed)
         return job
 
-    def _voices_added(self, job: int, voices: list) -> None:
-        name = self._saving.pop(job, None)
-        if name is not None and voices:
+    def _voice_saved(self, voices: list) -> None:
+        if voices:
             voice = voices[0]
             self.voices_panel.select(voice.id)
             self.voice_editor.voice_saved(voice.name)
@@ -307,10 +309,9 @@ class MainWindow(QMainWindow):
                     action=("Use for this script", lambda: self.script_panel.set_default_voice(voice.id)),
                 )
 
-    def _save_failed(self, job: int, message: str, hint: str) -> None:
-        if self._saving.pop(job, None) is not None:
-            self.show_voice_editor()
-            self.voice_editor.save_failed(message, hint)
+    def _save_failed(self, message: str, hint: str) -> None:
+        self.show_voice_editor()
+        self.voice_editor.save_failed(message, hint)
 
     def _name_problem(self, name: str) -> tuple[str, str] | None:
         """Checked before extracting, so a taken name costs no waiting (the library checks again)."""

@@ -1,7 +1,7 @@
 """Following the script's render jobs: each line's state in the table, the overall progress.
 
-A :class:`RenderTracker` submits generation requests to the engine host and follows their
-signals: lines go waiting, rendering (with the seconds made so far), done, failed or cancelled;
+A :class:`RenderTracker` submits generation requests to the engine host and follows each
+job's own signals: lines go waiting, rendering (with the seconds made so far), done, failed or cancelled;
 ``progress_changed`` sums them up for the bar; ``problem`` reports what the creator must know
 (a job's error, lines whose voice could not be had). Cancel stops every job it started within
 one decode step; takes that finished stay.
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
-from ..engine_host import EngineHost, GenerateRequest, JobProgress
+from ..engine_host import EngineHost, EngineJob, GenerateRequest, Progress
 from ..models.script_model import LineStatus, ScriptLine, ScriptModel
 from ..settings import FRAMES_PER_SECOND
 
@@ -50,13 +50,7 @@ class RenderTracker(QObject):
     def __init__(self, host: EngineHost, model: ScriptModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._host, self.model = host, model
-        self._jobs: dict[int, _Job] = {}
-        host.job_started.connect(self._on_started)
-        host.job_progress.connect(self._on_progress)
-        host.take_ready.connect(self._on_take)
-        host.line_failed.connect(self._on_line_failed)
-        host.job_finished.connect(self._on_finished)
-        host.job_failed.connect(self._on_failed)
+        self._jobs: dict[EngineJob, _Job] = {}
 
     @property
     def busy(self) -> bool:
@@ -67,16 +61,24 @@ class RenderTracker(QObject):
         """A render of script lines (not only regenerated takes) is queued or running."""
         return any(job.lines and job.lines[0] is not None for job in self._jobs.values())
 
-    def submit(self, request: GenerateRequest, lines: list[ScriptLine | None], label: str) -> int:
+    def submit(self, request: GenerateRequest, lines: list[ScriptLine | None], label: str) -> EngineJob:
         """Queue ``request``; ``lines[i]`` is the script line of ``request.lines[i]`` (or None)."""
         max_frames = int(request.sampling.get("max_new_tokens", 2048))
-        job = self._host.generate(request)
-        self._jobs[job] = _Job(
+        job = self._host.submit(request)
+        state = self._jobs[job] = _Job(
             lines,
             [expected_frames(r.text, max_frames) for r in request.lines],
             label=label,
             numbers=[r.line_number for r in request.lines],
         )
+        job.started.connect(lambda: self._on_started(state))
+        job.progress.connect(lambda progress: self._on_progress(state, progress))
+        job.take.connect(lambda index, take: self._on_take(state, index, take))
+        job.line_failed.connect(
+            lambda index, message, hint: self._on_line_failed(state, index, message, hint)
+        )
+        job.finished.connect(lambda cancelled: self._on_finished(job, cancelled))
+        job.failed.connect(lambda message, hint: self._on_failed(job, message, hint))
         for line in lines:
             if line is not None:
                 self.model.set_status(line, LineStatus.QUEUED)
@@ -86,7 +88,7 @@ class RenderTracker(QObject):
 
     def cancel(self) -> None:
         for job in self._jobs:
-            self._host.cancel(job)
+            job.cancel()
         if self._jobs:
             self.progress_changed.emit(-1, "Cancelling…")
 
@@ -98,19 +100,13 @@ class RenderTracker(QObject):
             int(1000 * total / n), f"Rendering {job.label}: {len(job.done)} of {n} done"
         )
 
-    def _on_started(self, job_id: int) -> None:
-        job = self._jobs.get(job_id)
-        if job is None:
-            return
+    def _on_started(self, job: _Job) -> None:
         for line in job.lines:
             if line is not None:
                 self.model.set_status(line, LineStatus.RENDERING, 0.0, "Rendering")
         self._overall(job)
 
-    def _on_progress(self, job_id: int, progress: JobProgress) -> None:
-        job = self._jobs.get(job_id)
-        if job is None:
-            return
+    def _on_progress(self, job: _Job, progress: Progress) -> None:
         for i in progress.running:
             job.progress[i] = min(0.95, progress.frames / job.expected[i])
             line = job.lines[i]
@@ -121,10 +117,7 @@ class RenderTracker(QObject):
                 )
         self._overall(job)
 
-    def _on_take(self, job_id: int, index: int, take) -> None:
-        job = self._jobs.get(job_id)
-        if job is None:
-            return
+    def _on_take(self, job: _Job, index: int, take) -> None:
         job.done.add(index)
         line = job.lines[index]
         if line is not None:
@@ -132,10 +125,7 @@ class RenderTracker(QObject):
             self.model.set_status(line, LineStatus.DONE, None, f"Done · {take.duration_s:.1f} s{cut}")
         self._overall(job)
 
-    def _on_line_failed(self, job_id: int, index: int, message: str, hint: str) -> None:
-        job = self._jobs.get(job_id)
-        if job is None:
-            return
+    def _on_line_failed(self, job: _Job, index: int, message: str, hint: str) -> None:
         job.done.add(index)
         job.failed.append((index, message, hint))
         line = job.lines[index]
@@ -143,8 +133,8 @@ class RenderTracker(QObject):
             self.model.set_status(line, LineStatus.FAILED, None, f"{message} {hint}".strip())
         self._overall(job)
 
-    def _end(self, job_id: int, status: LineStatus, detail: str) -> _Job | None:
-        job = self._jobs.pop(job_id, None)
+    def _end(self, engine_job: EngineJob, status: LineStatus, detail: str) -> _Job | None:
+        job = self._jobs.pop(engine_job, None)
         if job is None:
             return None
         for i, line in enumerate(job.lines):
@@ -153,8 +143,8 @@ class RenderTracker(QObject):
         self.busy_changed.emit(bool(self._jobs))
         return job
 
-    def _on_finished(self, job_id: int, cancelled: bool) -> None:
-        job = self._end(job_id, LineStatus.CANCELLED, "Cancelled before it finished")
+    def _on_finished(self, engine_job: EngineJob, cancelled: bool) -> None:
+        job = self._end(engine_job, LineStatus.CANCELLED, "Cancelled before it finished")
         if job is None:
             return
         done = len(job.done)
@@ -177,8 +167,8 @@ class RenderTracker(QObject):
                 "error", f"Line {job.numbers[index]} could not be rendered: {message}{more}", hint
             )
 
-    def _on_failed(self, job_id: int, message: str, hint: str) -> None:
-        job = self._end(job_id, LineStatus.FAILED, message)
+    def _on_failed(self, engine_job: EngineJob, message: str, hint: str) -> None:
+        job = self._end(engine_job, LineStatus.FAILED, message)
         if job is None:
             return
         self.progress_changed.emit(-1, "Stopped by an error.")

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from engine.projects import ProjectStore, Script, TakeRecord
 
-from ..engine_host import EngineHost, GenerateRequest, LineRequest, ModelPhase
+from ..engine_host import EngineHost, EngineJob, GenerateRequest, LineRequest, ModelPhase
 from ..icons import icon
 from ..languages import LANGUAGES, language_label
 from ..models.script_model import (
@@ -59,6 +59,7 @@ class ScriptPanel(QWidget):
     default_voice_changed = Signal(str)
     busy_changed = Signal(bool)
     saved = Signal()  # the script's text and lines are in the store (e.g. right before a render)
+    render_submitted = Signal(object)  # EngineJob: a render of this panel's lines, to follow
 
     def __init__(
         self,
@@ -332,7 +333,7 @@ class ScriptPanel(QWidget):
             line.text, self.model.language_of(line), voice.id, voice.name, ref, row + 1, line.id
         )
 
-    def generate(self) -> int | None:
+    def generate(self) -> EngineJob | None:
         """Send the whole script as one batch job; returns its job id (None when it cannot start)."""
         self.save()  # the lines' rows exist before their takes arrive
         if self.tracker.script_running:
@@ -384,7 +385,7 @@ class ScriptPanel(QWidget):
         label = f"{len(requests)} line{'s' if len(requests) != 1 else ''}"
         return self._submit(request, [lines[row] for row in rows], label)
 
-    def regenerate(self, record: TakeRecord, number: int) -> int | None:
+    def regenerate(self, record: TakeRecord, number: int) -> EngineJob | None:
         """Render one more take of a stored take's line (line ``number``), its voice and settings, a new seed."""
         voice = self._catalog.voice(record.voice_id)
         ref = self._catalog.prompt_ref(record.voice_id)
@@ -406,8 +407,9 @@ class ScriptPanel(QWidget):
     def _previewing(self) -> bool:
         return self.preview is not None and self.listen.isChecked()
 
-    def _submit(self, request: GenerateRequest, lines: list[ScriptLine | None], label: str) -> int:
+    def _submit(self, request: GenerateRequest, lines: list[ScriptLine | None], label: str) -> EngineJob:
         job = self.tracker.submit(request, lines, label)
+        self.render_submitted.emit(job)
         if request.preview and self.preview is not None:
             self.preview.follow(job, len(request.lines), self._host.state.sample_rate or 24000)
         return job

@@ -1,6 +1,6 @@
 """The open script's takes, grouped by line: listen (Space), favorites (F), regenerate, delete, export.
 
-Takes arrive from the engine host as lines finish; each is stored in the projects store (audio,
+Takes arrive from the render jobs it follows as lines finish; each is stored in the projects store (audio,
 then its row) before it shows up here, so what is listed survives a restart. Takes of other
 scripts (render all chapters) are stored the same way and show when their script is opened.
 Delete moves takes to the trash: Undo (or Ctrl+Z) brings them back, the ⋯ menu restores or
@@ -32,7 +32,7 @@ from engine.projects import ProjectStore, TakeRecord, new_id, now_iso
 
 from ..audio_io import AudioDeviceError
 from ..audio_player import Player
-from ..engine_host import EngineHost, GenerateRequest
+from ..engine_host import EngineJob, GenerateRequest
 from ..icons import icon
 from ..languages import language_label
 from ..models.takes_model import (
@@ -62,7 +62,6 @@ class TakesPanel(QWidget):
 
     def __init__(
         self,
-        host: EngineHost,
         player: Player,
         store: ProjectStore,
         catalog: VoiceCatalog,
@@ -70,7 +69,7 @@ class TakesPanel(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._host, self._player, self._settings = host, player, settings
+        self._player, self._settings = player, settings
         self.store = store
         self.model = TakesModel(store, lambda vid: v.name if (v := catalog.voice(vid)) else None, self)
         self._undo: list[list[str]] = []  # take ids of each delete, most recent last
@@ -155,7 +154,6 @@ class TakesPanel(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
-        host.take_ready.connect(self._on_take_ready)
         player.position_changed.connect(self._on_position)
         player.state_changed.connect(self._on_play_state)
         for row in range(self.model.rowCount()):
@@ -214,10 +212,13 @@ class TakesPanel(QWidget):
         self._refresh()
 
     # ----- new takes -------------------------------------------------------------------------
-    def _on_take_ready(self, job: int, index: int, take) -> None:
-        request = self._host.request(job)
-        if not isinstance(request, GenerateRequest):
-            return
+    def follow(self, job: EngineJob) -> None:
+        """Store every take of the render ``job`` under its line, and show it if its script is open."""
+        request = job.request
+        assert isinstance(request, GenerateRequest)
+        job.take.connect(lambda index, take: self._on_take_ready(request, index, take))
+
+    def _on_take_ready(self, request: GenerateRequest, index: int, take) -> None:
         line = request.lines[index]
         if not line.line_id:
             return  # not a script line (nothing to keep it under)

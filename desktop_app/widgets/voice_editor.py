@@ -36,7 +36,7 @@ from engine.errors import AudioInputError
 
 from ..audio_io import AudioDeviceError
 from ..audio_player import Player
-from ..engine_host import EngineHost, ExtractRequest
+from ..engine_host import EngineHost, EngineJob, ExtractRequest
 from ..icons import icon
 from ..settings import Settings
 from ..voices import MODE_ICL, MODE_XVECTOR, NewVoice
@@ -65,7 +65,7 @@ class VoiceEditor(QWidget):
         self._host, self._player, self._settings = host, player, settings
         self._audio = np.zeros(0, np.float32)
         self._rate = 24000
-        self._job: int | None = None
+        self._job: EngineJob | None = None  # the extraction running
         self._saving = False  # extracted; waiting for the library to keep it
         self._extracted: tuple[tuple, list[Any]] | None = None  # (draft key, prompt items)
         self._pending: tuple | None = None
@@ -170,10 +170,6 @@ class VoiceEditor(QWidget):
         outer.addLayout(banner_row)
         outer.addWidget(scroll, 1)
         outer.addLayout(bottom)
-        host = self._host
-        host.prompt_ready.connect(self._on_prompt_ready)
-        host.job_failed.connect(self._on_failed)
-        host.job_finished.connect(self._on_finished)
         self._player.position_changed.connect(self._on_position)
         self._player.state_changed.connect(self._on_play_state)
 
@@ -353,7 +349,12 @@ class VoiceEditor(QWidget):
         if self._extracted is not None and self._extracted[0] == self._draft_key():
             self._hand_over(self._extracted[1])
             return
-        self._job = self._host.extract(ExtractRequest(audio, rate, transcript or None, mode == MODE_XVECTOR))
+        job = self._job = self._host.submit(
+            ExtractRequest(audio, rate, transcript or None, mode == MODE_XVECTOR)
+        )
+        job.prompt_ready.connect(self._on_prompt_ready)
+        job.failed.connect(self.save_failed)
+        job.finished.connect(lambda _cancelled: self._on_finished(job))
         self.save_status.setText(f"Extracting “{name}”…")
 
     def _draft_key(self) -> tuple:
@@ -373,9 +374,7 @@ class VoiceEditor(QWidget):
         self.save_button.setEnabled(True)
         self.progress.hide()
 
-    def _on_prompt_ready(self, job: int, items: list) -> None:
-        if job != self._job:
-            return
+    def _on_prompt_ready(self, items: list) -> None:
         self._job = None
         self._extracted = (self._draft_key(), list(items))
         self._hand_over(list(items))
@@ -429,12 +428,8 @@ class VoiceEditor(QWidget):
         kept = "Your recording and text are kept."
         self.banner.show_message("error", message, f"{hint} {kept}" if hint else kept)
 
-    def _on_failed(self, job: int, message: str, hint: str) -> None:
-        if job == self._job:
-            self.save_failed(message, hint)
-
-    def _on_finished(self, job: int, cancelled: bool) -> None:
-        if job == self._job:  # finished without prompt_ready: cancelled (e.g. at shutdown)
+    def _on_finished(self, job: EngineJob) -> None:
+        if job is self._job:  # finished without prompt_ready: cancelled (e.g. at shutdown)
             self._end_job()
             self.save_status.setText("Extraction was cancelled.")
 

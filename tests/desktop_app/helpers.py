@@ -13,7 +13,7 @@ def save_in_editor(qtbot, window):
     with qtbot.waitSignal(window.library_jobs.added, timeout=TIMEOUT_MS) as added:
         with qtbot.waitSignal(editor.voice_created, timeout=TIMEOUT_MS) as created:
             qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
-    [voice] = added.args[1]
+    [voice] = added.args[0]
     qtbot.waitUntil(lambda: not window.host.pending(), timeout=TIMEOUT_MS)  # its job has ended
     return created.args[0], voice
 
@@ -34,14 +34,12 @@ def add_voice_from_file(qtbot, window, path, name, transcript=None):
 
 
 def render_script(qtbot, window, text):
-    """Type ``text`` into the script and render it; returns the job id once it has finished."""
+    """Type ``text`` into the script and render it; returns the job once it has ended."""
     panel = window.script_panel
     panel.set_script(text)
-    ended = []
-    window.host.job_finished.connect(lambda job, cancelled: ended.append(job))
     job = window.generate()
     assert job is not None, panel.banner.message.text()
-    qtbot.waitUntil(lambda: job in ended, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: job.ended, timeout=TIMEOUT_MS)
     return job
 
 
@@ -59,3 +57,23 @@ def answer_next_dialog(qtbot, label: str) -> None:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
     QTimer.singleShot(50, press)
+
+
+class RenderEvents:
+    """What the script panel's render jobs said, each job recorded from its submission on."""
+
+    def __init__(self, window) -> None:
+        self.jobs = []
+        self.events = []  # (kind, *args) in arrival order
+        window.script_panel.render_submitted.connect(self._follow)
+
+    def _follow(self, job) -> None:
+        self.jobs.append(job)
+        job.progress.connect(lambda p: self.events.append(("progress", p)))
+        job.take.connect(lambda i, take: self.events.append(("take", i, take)))
+        job.chunk.connect(lambda i, audio: self.events.append(("chunk", i, audio)))
+        job.finished.connect(lambda cancelled: self.events.append(("finished", cancelled)))
+        job.failed.connect(lambda message, hint: self.events.append(("failed", message, hint)))
+
+    def of(self, kind: str) -> list[tuple]:
+        return [e[1:] for e in self.events if e[0] == kind]

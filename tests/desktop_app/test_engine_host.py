@@ -1,6 +1,8 @@
-"""EngineHost on the real engine (tiny checkpoint): load, extract, generate, cancel, failures."""
+"""EngineHost on the real engine (tiny checkpoint): each job's own signals on the GUI thread."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from desktop_app.engine_host import (
     LineRequest,
     LoadRequest,
     ModelPhase,
+    SavePromptRequest,
 )
 from desktop_app.voices import PromptRef
 
@@ -26,124 +29,108 @@ def host(qtbot):
     assert not h.is_running()
 
 
-def load(qtbot, host, source, **kw):
-    with qtbot.waitSignal(host.job_finished, timeout=TIMEOUT_MS):
-        host.load_model(LoadRequest(str(source), device="cpu", **kw))
-    return host.state
+def run(qtbot, host, request):
+    """Submit ``request`` and wait for its end; -> the job."""
+    job = host.submit(request)
+    qtbot.waitUntil(lambda: job.ended, timeout=TIMEOUT_MS)
+    return job
 
 
-def test_load_extract_generate(qtbot, host, tiny_checkpoint, speech):
+def extracted(qtbot, host, speech, transcript=None):
+    audio, sr = speech
+    job = host.submit(ExtractRequest(audio, sr, transcript, x_vector_only=transcript is None))
+    with qtbot.waitSignal(job.prompt_ready, timeout=TIMEOUT_MS) as got:
+        pass
+    return got.args[0]
+
+
+def test_load_extract_render_each_job_with_its_own_signals(qtbot, host, tiny_checkpoint, speech):
     phases = []
     host.model_state.connect(lambda s: phases.append(s.phase))
-    state = load(qtbot, host, tiny_checkpoint)
-    assert state.phase is ModelPhase.READY, state
-    assert state.device == "cpu" and state.dtype == "fp32"
-    assert "english" in state.languages
+    load = run(qtbot, host, LoadRequest(str(tiny_checkpoint), device="cpu"))
+    assert host.state.phase is ModelPhase.READY, host.state
+    assert host.state.device == "cpu" and host.state.dtype == "fp32" and "english" in host.state.languages
     assert phases[:3] == [ModelPhase.LOADING, ModelPhase.WARMING, ModelPhase.READY]
-    assert ("cpu", "CPU") in host.devices
+    assert ("cpu", "CPU") in host.devices and load.request.source == str(tiny_checkpoint)
 
-    audio, sr = speech
-    with qtbot.waitSignal(host.prompt_ready, timeout=TIMEOUT_MS) as got:
-        host.extract(ExtractRequest(audio, sr, "Hello, this is my voice.", x_vector_only=False))
-    job, items = got.args
+    items = extracted(qtbot, host, speech, "Hello, this is my voice.")
     assert len(items) == 1 and items[0].icl_mode
-
     ref = PromptRef("v1", item=items[0])
-    lines = tuple(
-        LineRequest(text, "english", "v1", "Alice", ref, i + 1)
-        for i, text in enumerate(["First line.", "Second line."])
-    )
-    takes = []
-    host.take_ready.connect(lambda j, i, t: takes.append((j, i, t)))
-    ended = []
-    host.job_finished.connect(lambda j, cancelled: ended.append((j, cancelled)))
-    job = host.generate(GenerateRequest(lines, {"max_new_tokens": 12}, seed=5))
-    qtbot.waitUntil(lambda: (job, False) in ended, timeout=TIMEOUT_MS)
-    assert sorted(i for _, i, _ in takes) == [0, 1]
-    for _, _, take in takes:
+
+    def lines(*texts):
+        return tuple(LineRequest(t, "english", "v1", "Alice", ref, i + 1) for i, t in enumerate(texts))
+
+    # Two renders at once: every event reaches the job it belongs to, on the GUI thread.
+    first = host.submit(GenerateRequest(lines("First line.", "Second line."), {"max_new_tokens": 12}, seed=5))
+    second = host.submit(GenerateRequest(lines("Another one."), {"max_new_tokens": 12}, seed=9))
+    seen = {first: [], second: []}
+    threads = set()
+    for job in (first, second):
+        job.take.connect(lambda i, take, job=job: seen[job].append((i, take)))
+        job.take.connect(lambda *_: threads.add(threading.current_thread()))
+    qtbot.waitUntil(lambda: first.ended and second.ended, timeout=TIMEOUT_MS)
+    assert sorted(i for i, _ in seen[first]) == [0, 1] and [i for i, _ in seen[second]] == [0]
+    assert [t.text for _, t in seen[second]] == ["Another one."] and seen[second][0][1].seed == 9
+    assert threads == {threading.main_thread()}
+    for _, take in seen[first]:
         assert take.audio.dtype == np.float32 and take.audio.flags.owndata
         assert take.sample_rate == 24000 and len(take.audio) > 0
     assert host.pending() == []
 
 
 def test_not_a_model_folder_fails_with_hint(qtbot, host, tmp_path):
-    with qtbot.waitSignal(host.job_failed, timeout=TIMEOUT_MS) as failed:
-        host.load_model(LoadRequest(str(tmp_path / "nowhere"), device="cpu"))
-    _, message, hint = failed.args
+    job = host.submit(LoadRequest(str(tmp_path / "nowhere"), device="cpu"))
+    with qtbot.waitSignal(job.failed, timeout=TIMEOUT_MS) as failed:
+        pass
+    message, hint = failed.args
     assert "does not exist" in message and hint
     assert host.state.phase is ModelPhase.FAILED and host.state.hint == hint
 
 
 def test_hub_model_not_downloaded_is_no_model_yet(qtbot, host):
-    state = load(qtbot, host, "Qwen/Qwen3-TTS-12Hz-0.6B-Base-not-here")
-    assert state.phase is ModelPhase.NONE
-    assert "not downloaded" in state.message and "Download model" in state.hint
+    run(qtbot, host, LoadRequest("Qwen/Qwen3-TTS-12Hz-0.6B-Base-not-here", device="cpu"))
+    assert host.state.phase is ModelPhase.NONE
+    assert "not downloaded" in host.state.message and "Download model" in host.state.hint
 
 
-def test_generate_without_model_fails_cleanly(qtbot, host, speech):
+def test_extract_without_model_fails_cleanly(qtbot, host, speech):
     audio, sr = speech
-    with qtbot.waitSignal(host.job_failed, timeout=TIMEOUT_MS) as failed:
-        host.extract(ExtractRequest(audio, sr, None, x_vector_only=True))
-    assert "No model" in failed.args[1]
+    job = host.submit(ExtractRequest(audio, sr, None, x_vector_only=True))
+    with qtbot.waitSignal(job.failed, timeout=TIMEOUT_MS) as failed:
+        pass
+    assert "No model" in failed.args[0]
 
 
 def test_cancel_stops_running_generation_and_keeps_finished_takes(qtbot, host, tiny_checkpoint, speech):
-    load(qtbot, host, tiny_checkpoint)
-    audio, sr = speech
-    with qtbot.waitSignal(host.prompt_ready, timeout=TIMEOUT_MS) as got:
-        host.extract(ExtractRequest(audio, sr, None, x_vector_only=True))
-    ref = PromptRef("v", item=got.args[1][0])
+    run(qtbot, host, LoadRequest(str(tiny_checkpoint), device="cpu"))
+    ref = PromptRef("v", item=extracted(qtbot, host, speech)[0])
     long_text = " ".join(["This line goes on and on for a very long time."] * 12)
     lines = (
         LineRequest("Hi.", "english", "v", "V", ref, 1),  # capped early by the runaway guard
         LineRequest(long_text, "english", "v", "V", ref, 2),
     )
+    job = host.submit(GenerateRequest(lines, {"max_new_tokens": 4000}, seed=1))
     takes, ended = [], []
-    host.take_ready.connect(lambda j, i, t: takes.append(i))
-    host.job_finished.connect(lambda j, cancelled: ended.append((j, cancelled)))
-    job = host.generate(GenerateRequest(lines, {"max_new_tokens": 4000}, seed=1))
+    job.take.connect(lambda i, t: takes.append(i))
+    job.finished.connect(ended.append)
     qtbot.waitUntil(lambda: takes == [0], timeout=TIMEOUT_MS)
-    host.cancel(job)
-    qtbot.waitUntil(lambda: bool(ended) and ended[-1][0] == job, timeout=TIMEOUT_MS)
-    assert ended[-1] == (job, True)
-    assert takes == [0]
-
-
-def test_errors_in_the_creators_words():
-    import torch
-
-    from desktop_app.engine_host import describe_error
-    from engine.errors import UnsupportedModelError
-
-    # The error torch raises when the GPU is full (the class exists in CPU builds too).
-    oom = torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-    message, hint = describe_error(oom)
-    assert message == "The GPU ran out of memory." and "0.6B" in hint and "Nothing was lost" in hint
-    message, hint = describe_error(UnsupportedModelError("Not a Base model.", "Use a Base model."))
-    assert (message, hint) == ("Not a Base model.", "Use a Base model.")
-    message, hint = describe_error(KeyError("boom"))
-    assert "went wrong" in message and "log" in hint
+    job.cancel()
+    qtbot.waitUntil(lambda: bool(ended), timeout=TIMEOUT_MS)
+    assert ended == [True] and takes == [0]
 
 
 def test_prompt_saved_and_used_from_a_file(qtbot, host, tiny_checkpoint, speech, tmp_path):
     """The library's route: save a voice's prompt on the engine thread, render from the file."""
-    from desktop_app.engine_host import SavePromptRequest
-
-    load(qtbot, host, tiny_checkpoint)
-    audio, sr = speech
-    with qtbot.waitSignal(host.prompt_ready, timeout=TIMEOUT_MS) as got:
-        host.extract(ExtractRequest(audio, sr, None, x_vector_only=True))
+    run(qtbot, host, LoadRequest(str(tiny_checkpoint), device="cpu"))
+    items = extracted(qtbot, host, speech)
     path = tmp_path / "voice.safetensors"
-    ended = []
-    host.job_finished.connect(lambda j, cancelled: ended.append(j))
-    job = host.save_prompt(SavePromptRequest(got.args[1][0], str(path)))
-    qtbot.waitUntil(lambda: job in ended, timeout=TIMEOUT_MS)
+    run(qtbot, host, SavePromptRequest(items[0], str(path)))
     assert path.is_file()
     ref = PromptRef("v", path=str(path))
-    takes = []
-    host.take_ready.connect(lambda j, i, t: takes.append(t))
-    job = host.generate(
+    job = host.submit(
         GenerateRequest((LineRequest("From a file.", "english", "v", "V", ref, 1),), {"max_new_tokens": 8})
     )
-    qtbot.waitUntil(lambda: job in ended, timeout=TIMEOUT_MS)
+    takes = []
+    job.take.connect(lambda i, t: takes.append(t))
+    qtbot.waitUntil(lambda: job.ended, timeout=TIMEOUT_MS)
     assert len(takes) == 1 and len(takes[0].audio) > 0

@@ -8,12 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from desktop_app.line_render import LineStreams, line_seeds
 from desktop_app.script_lines import parse_lines
 from desktop_app.settings import FRAMES_PER_SECOND, SamplingSettings, Settings, load_settings, save_settings
 from desktop_app.takes_export import export_names
 from engine.audio_quality import Severity, analyze
 from engine.projects import TakeRecord
+from engine.service.line_render import LineStreams, line_seeds
 from engine.text import parse_script_text, plan_text, text_slug
 
 

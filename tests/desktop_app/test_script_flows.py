@@ -15,7 +15,7 @@ from desktop_app.settings import load_settings
 
 from ..conftest import SPEECH_TEXT
 from .conftest import TIMEOUT_MS
-from .helpers import add_voice_from_file, render_script
+from .helpers import RenderEvents, add_voice_from_file, render_script
 
 SCRIPT = "Welcome back to the show.\nThanks, glad to be here.\n\nLet's get started."
 
@@ -43,15 +43,13 @@ def test_generate_three_lines_with_two_voices(qtbot, two_voices):
     assert model.setData(model.index(2, COL_LANGUAGE), "german")
     panel.sampling.lock.setChecked(True)
     panel.sampling.seed.setValue(1234)
-    progress = []
-    window.host.job_progress.connect(lambda job, p: progress.append(p))
-    ended = []
-    window.host.job_finished.connect(lambda job, cancelled: ended.append((job, cancelled)))
+    seen = RenderEvents(window)
     window.tabs.setCurrentWidget(panel)
     panel.editor.setFocus()
     qtbot.keyClick(panel.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Enter
-    qtbot.waitUntil(lambda: bool(ended), timeout=TIMEOUT_MS)
-    assert ended[0][1] is False
+    qtbot.waitUntil(lambda: bool(seen.of("finished")), timeout=TIMEOUT_MS)
+    assert seen.of("finished") == [(False,)]
+    progress = seen.of("progress")
     assert panel.editor.toPlainText() == SCRIPT  # Ctrl+Enter generated; it typed no newline
     assert progress, "per-frame progress reached the panel"
     assert [line.status for line in model.lines()] == [LineStatus.DONE] * 3
@@ -79,12 +77,11 @@ def test_cancel_stops_the_job_and_keeps_finished_takes(qtbot, two_voices):
     panel.sampling.max_length.setValue(300.0)  # long enough that only Cancel ends the long lines
     long_line = " ".join(["This line goes on and on, and it keeps going for a long while."] * 10)
     panel.set_script(f"Hi.\n{long_line}\n{long_line}")
-    takes = []
-    window.host.take_ready.connect(lambda job, i, take: takes.append(i))
-    ended = []
-    window.host.job_finished.connect(lambda job, cancelled: ended.append(cancelled))
     job = window.generate()
     assert job is not None
+    takes, ended = [], []
+    job.take.connect(lambda i, take: takes.append(i))
+    job.finished.connect(ended.append)
     assert not panel.generate_button.isEnabled() and window.cancel_action.isEnabled()
     qtbot.waitUntil(lambda: takes == [0], timeout=TIMEOUT_MS)  # "Hi." ends first
     qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
@@ -149,10 +146,9 @@ def test_regenerate_favorite_delete(qtbot, two_voices, monkeypatch):
     takes.tree.setFocus()
     qtbot.keyClick(takes.tree, Qt.Key.Key_F)
     assert takes.store.take(first.id).favorite
-    ended = []
-    window.host.job_finished.connect(lambda job, cancelled: ended.append(job))
+    seen = RenderEvents(window)
     qtbot.mouseClick(takes.regenerate_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(ended), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bool(seen.of("finished")), timeout=TIMEOUT_MS)
     records = takes.model.all_records()
     assert len(records) == 2 and records[1].text == first.text and records[1].seed != first.seed
     assert takes.model.rowCount() == 1  # both takes under the one line
@@ -252,29 +248,25 @@ def test_listen_while_rendering_is_heard_before_the_job_ends(qtbot, two_voices, 
     panel.sampling.max_length.setValue(300.0)  # long enough that only Cancel ends the long line
     long_line = " ".join(["This line goes on and on, and it keeps going for a long while."] * 6)
     panel.set_script(f"{long_line}\nA second line.")
-    events = []
-    window.host.chunk_ready.connect(lambda job, i, audio: events.append(("chunk", i, len(audio))))
-    window.host.take_ready.connect(lambda job, i, take: events.append(("take", i, 0)))
-    ended = []
-    window.host.job_finished.connect(lambda job, cancelled: ended.append(job))
+    seen = RenderEvents(window)
     monitor = sound.record(tmp_path / "heard.wav")
     qtbot.wait(500)  # the monitor recorder connects
     panel.listen.setChecked(True)
     job = window.generate()
-    assert job is not None and window.preview.job == job
+    assert job is not None and window.preview.job is job
     # The player starts on the first pieces and keeps going while line 1 is still rendering.
-    qtbot.waitUntil(lambda: window.player.position_s > 1.0 or job in ended, timeout=TIMEOUT_MS)
-    assert job not in ended and window.player.owner is window.preview and window.player.streaming
-    assert not any(kind == "take" and i == 0 for kind, i, _ in events)  # line 1 is not finished
+    qtbot.waitUntil(lambda: window.player.position_s > 1.0 or job.ended, timeout=TIMEOUT_MS)
+    assert not job.ended and window.player.owner is window.preview and window.player.streaming
+    assert not any(i == 0 for i, _ in seen.of("take"))  # line 1 is not finished
     monitor.stop()  # what the sound card played so far, all before the job's end
     assert job in window.host.pending()
     heard, _ = sf.read(str(tmp_path / "heard.wav"), dtype="float32")
     assert np.max(np.abs(heard)) > 0.05 and np.mean(np.abs(heard) > 0.01) > 0.2
-    first = next(n for kind, i, n in events if kind == "chunk" and i == 0)
+    first = next(len(audio) for i, audio in seen.of("chunk") if i == 0)
     assert first == 6 * 1920  # the first piece: 6 frames of 80 ms
     window.script_panel.cancel()  # stops the render, and the listening with it
     assert not window.player.playing and window.preview.job is None
-    qtbot.waitUntil(lambda: job in ended, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: job.ended, timeout=TIMEOUT_MS)
     assert panel.model.line(0).status is LineStatus.CANCELLED
 
 
@@ -283,11 +275,11 @@ def test_listening_plays_every_line_in_order(qtbot, two_voices, sound):
     panel = window.script_panel
     panel.set_script("First line [pause 0.3s] with a pause.\nSecond line.")
     panel.listen.setChecked(True)
-    takes = {}
-    window.host.take_ready.connect(lambda job, i, take: takes.setdefault(i, take))
+    seen = RenderEvents(window)
     lines = []
     window.preview.line_changed.connect(lines.append)
     render_script(qtbot, window, panel.editor.toPlainText())
+    takes = dict(seen.of("take"))
     assert lines[:2] == [0, 1] and window.preview.job is None  # followed to the end
     # Everything was queued: line 1 (its chunks and the exact pause), a breath, line 2.
     expected = takes[0].duration_s + GAP_S + takes[1].duration_s

@@ -75,8 +75,9 @@ def test_name_clash_keeps_the_recording_and_the_extraction(qtbot, make_window, s
     assert not editor.busy and editor.has_audio()
     # The library has the last word (another window may take the name meanwhile).
     editor.name_problem = None
-    starts = []
-    window.host.job_started.connect(starts.append)
+    starts = []  # the engine jobs the editor submits
+    submit = window.host.submit
+    window.host.submit = lambda request: starts.append(request) or submit(request)
     with qtbot.waitSignal(window.library_jobs.failed, timeout=TIMEOUT_MS):
         editor.save()
     qtbot.waitUntil(lambda: not editor.busy, timeout=TIMEOUT_MS)

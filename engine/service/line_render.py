@@ -9,8 +9,8 @@ With streaming on, :class:`LineStreams` turns the pieces of every chunk (arrivin
 are decoded, chunks of one line in parallel) into each line's audio in playing order, so a
 listener can follow a line from its first 80 ms frames on.
 
-Qt-free and torch-free: it drives a model it is given (on the engine thread) and hands plain
-numpy arrays to its callbacks.
+Torch-free: it drives a model it is given (on the worker thread) and hands plain numpy
+arrays to its callbacks.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.take import FINISH_EOS, Take
-from engine.text import Chunk, LongTextRender, Pause, plan_joins, plan_text, render_texts, silence
+from ..take import FINISH_EOS, Take
+from ..text import Chunk, LongTextRender, Pause, plan_joins, plan_text, render_texts, silence
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""Where the engine thread gets each line's voice prompt (see :class:`~desktop_app.voices.PromptRef`).
+"""Where the service's worker gets each line's voice prompt (see :class:`~.requests.PromptRef`).
 
 Library voices come from ``VoiceLibrary.prompt_for``: cached there, and extracted again from
 the stored reference when the loaded model is not the one that made the voice. Items and
 prompt files are checked against the model, so a mismatch is a clear error for that line
-rather than a failure deep inside generation. Engine thread only (it may import torch).
+rather than a failure deep inside generation. Worker thread only (it may import torch).
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError
-
-from .voices import PromptRef
+from ..errors import InputError
+from .requests import PromptRef
 
 
 class PromptSource:

@@ -1,20 +1,27 @@
-"""What travels between the GUI and the engine thread: requests, model state, progress, errors.
+"""What front ends ask of the engine service: typed requests, the model's state, errors in words.
 
-Plain frozen dataclasses and numpy arrays only, so they can cross threads safely. Qt-free.
+Frozen dataclasses carrying numpy arrays, strings and the engine's own objects (prompt items,
+the voice library, which lock themselves), so they cross from a front end's thread to the
+service's worker thread safely. Qt-free; torch is not imported here.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.errors import TimbreError
+from ..errors import TimbreError
 
-from .voices import PromptRef
+if TYPE_CHECKING:
+    from ..library import VoiceLibrary
+    from ..prompt import ModelSignature, VoiceClonePromptItem
+
+Sampling = Mapping[str, "float | int | bool"]  # generate_voice_clone's sampling keywords
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +48,7 @@ class ModelState:
     model_name: str = ""  # e.g. "Qwen3-TTS 1.7B"
     sample_rate: int = 0
     languages: tuple[str, ...] = ()
-    signature: Any = None  # engine.prompt.ModelSignature of the loaded model (voices' readiness)
+    signature: ModelSignature | None = None  # of the loaded model (voices' readiness)
 
     @property
     def ready(self) -> bool:
@@ -63,7 +70,10 @@ class ModelState:
 # ----- requests ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LoadRequest:
-    """Load ``source`` (a folder or hub id). Without ``allow_download`` only cached models load."""
+    """Load ``source`` (a folder or hub id) -> model states, then the ready one.
+
+    Without ``allow_download`` only cached models load.
+    """
 
     source: str
     device: str = "auto"
@@ -73,7 +83,7 @@ class LoadRequest:
 
 @dataclass(frozen=True)
 class ExtractRequest:
-    """Extract a voice from ``audio`` (float32 mono) -> ``prompt_ready(job, [item])``."""
+    """Extract a voice from ``audio`` (float32 mono) -> a :class:`~.events.PromptReady` event."""
 
     audio: np.ndarray
     sample_rate: int
@@ -86,24 +96,24 @@ class SavePromptRequest:
     """Write an extracted prompt item to ``path`` (safetensors) on the engine thread.
 
     For the voice library: prompt items hold torch tensors, and torch work stays off the GUI
-    thread. Ends with ``job_finished`` (or ``job_failed``); the write is atomic.
+    thread. The write is atomic.
     """
 
-    item: Any
+    item: VoiceClonePromptItem
     path: str
 
 
 @dataclass(frozen=True)
 class AddVoiceRequest:
-    """Keep a freshly extracted voice in the library -> ``voices_added(job, [Voice])``.
+    """Keep a freshly extracted voice in the library -> a :class:`~.events.VoicesAdded` event.
 
     Runs ``library.add_prompt`` on the engine thread: it writes the prompt through
     safetensors' torch API. ``reference`` (float32 mono at ``sample_rate``) is the audio the
     prompt was extracted from, kept so the voice can be extracted again for other models.
     """
 
-    library: Any  # engine.library.VoiceLibrary
-    item: Any  # engine.prompt.VoiceClonePromptItem
+    library: VoiceLibrary
+    item: VoiceClonePromptItem
     name: str
     reference: np.ndarray
     sample_rate: int
@@ -113,10 +123,25 @@ class AddVoiceRequest:
 
 @dataclass(frozen=True)
 class ImportVoicesRequest:
-    """Import an official ``.pt`` voice file (read with torch) -> ``voices_added(job, [Voice])``."""
+    """Import an official ``.pt`` voice file (read with torch) -> a :class:`~.events.VoicesAdded` event."""
 
-    library: Any  # engine.library.VoiceLibrary
+    library: VoiceLibrary
     path: str
+
+
+@dataclass(frozen=True)
+class PromptRef:
+    """Where the service finds a voice's prompt: the library, the item itself, or a file.
+
+    ``library`` holds ``voice_id`` (the service calls ``library.prompt_for``, which extracts the
+    voice again for another model); ``item`` is a prompt item already on the CPU; ``path`` a
+    prompt saved with ``VoiceClonePromptItem.save``. Exactly one of them is set.
+    """
+
+    voice_id: str
+    item: VoiceClonePromptItem | None = None
+    path: str | None = None
+    library: VoiceLibrary | None = None
 
 
 @dataclass(frozen=True)
@@ -138,25 +163,18 @@ class LineRequest:
 
 @dataclass(frozen=True)
 class GenerateRequest:
-    """A batch of lines rendered together; ``take_ready(job, i, take)`` for ``lines[i]``.
+    """A batch of lines rendered together -> a :class:`~.events.TakeReady` for each ``lines[i]``.
 
     Every line takes the engine's long-text path (``[pause]`` markup, long lines in chunks).
-    With ``preview`` the audio also streams as ``chunk_ready(job, i, audio)`` while it renders.
-    A line whose voice cannot be had gets ``line_failed(job, i, message, hint)``; the rest render.
+    With ``preview`` the audio also streams as :class:`~.events.ChunkAudio` while it renders.
+    A line whose voice cannot be had gets :class:`~.events.LineFailed`; the rest render.
+    Requests waiting together whose ``sampling`` and ``preview`` agree render as one batch.
     """
 
     lines: tuple[LineRequest, ...]
-    sampling: dict[str, Any]
+    sampling: Sampling = field(default_factory=dict)
     seed: int | tuple[int, ...] | None = None  # one per line, or one for all (line i: seed + i)
     preview: bool = False
-
-
-@dataclass(frozen=True)
-class JobProgress:
-    """A generation's progress: the lines still rendering and how many frames they have."""
-
-    running: tuple[int, ...]
-    frames: int
 
 
 # ----- errors in the creator's words -------------------------------------------------------------
@@ -180,3 +198,8 @@ def describe_error(error: BaseException) -> tuple[str, str]:
         f"Something went wrong in the engine ({name}: {error}).",
         "Your work is kept; try again. The details are in Timbre's log file.",
     )
+
+
+Request = (
+    LoadRequest | ExtractRequest | SavePromptRequest | AddVoiceRequest | ImportVoicesRequest | GenerateRequest
+)
