@@ -257,7 +257,9 @@ def load_into(module, tensors: dict, *, label: str, prefix: str = "") -> list[st
 
     Missing weights and shape mismatches raise a :class:`CheckpointError` naming the file.
     """
-    expected = module.state_dict(keep_vars=True)
+    from .qwen3tts.layers import published_state_dict
+
+    expected = published_state_dict(module)  # the file's names; loading joins q/k/v and gate/up
     picked = {}
     for key, param in expected.items():
         full = prefix + key

@@ -341,12 +341,15 @@ def write_random_checkpoint(
 
     from .qwen3tts import Qwen3TTSNetwork
     from .qwen3tts.codec import SpeechCodec
+    from .qwen3tts.layers import published_state_dict
 
     gen = torch.Generator().manual_seed(seed)
     network = Qwen3TTSNetwork(cfg)
     randomize_network_(network, gen)
     save_file(
-        _cast(network.state_dict(), torch_dtype), str(folder / "model.safetensors"), metadata={"format": "pt"}
+        _cast(published_state_dict(network), torch_dtype),
+        str(folder / "model.safetensors"),
+        metadata={"format": "pt"},
     )
     del network
     codec = SpeechCodec(ccfg)
@@ -360,4 +363,11 @@ def write_random_checkpoint(
 
 
 def _cast(state: dict, dtype) -> dict:
-    return {k: v.detach().to(dtype).contiguous() for k, v in state.items()}
+    return {k: _owning(v.detach().to(dtype)) for k, v in state.items()}
+
+
+def _owning(t):
+    """``t``, copied if it is a slice of a larger tensor (the published projections are slices
+    of one joined matrix, and safetensors refuses to save tensors that share storage)."""
+    shared = t.untyped_storage().nbytes() != t.numel() * t.element_size()
+    return t.clone().contiguous() if shared else t.contiguous()

@@ -12,30 +12,25 @@ import math
 import torch
 from torch import nn
 
+from .qwen3tts.layers import published_state_dict
+
 TARGET_CODEC_RMS = 0.1
 
 
+@torch.no_grad()
 def _randomize_(module: nn.Module, gen: torch.Generator) -> None:
-    for name, param in sorted(module.named_parameters(), key=lambda kv: kv[0]):
-        leaf = name.rsplit(".", 1)[-1]
-        with torch.no_grad():
-            if param.ndim >= 2:
-                fan_in = (
-                    param[0].numel()
-                    if not _is_transposed(module, name)
-                    else param.shape[0] * param[0, 0].numel()
-                )
-                std = (
-                    1.0 if "embedding" in name or leaf == "embedding_sum" else 1.0 / math.sqrt(max(1, fan_in))
-                )
-                param.copy_(torch.randn(param.shape, generator=gen) * std)
-            elif leaf == "bias":
-                param.zero_()
-
-
-def _is_transposed(root: nn.Module, param_name: str) -> bool:
-    owner = root.get_submodule(param_name.rsplit(".", 1)[0]) if "." in param_name else root
-    return isinstance(owner, nn.ConvTranspose1d)
+    # Drawn in the order of the published parameter names, so the official classes (tools/parity)
+    # and ours, whose joined projections hold several published ones, get the same numbers.
+    params = published_state_dict(module, dict(module.named_parameters()))
+    transposed = {path for path, m in module.named_modules() if isinstance(m, nn.ConvTranspose1d)}
+    for name, param in sorted(params.items(), key=lambda kv: kv[0]):
+        owner, _, leaf = name.rpartition(".")
+        if param.ndim >= 2:
+            fan_in = param[0].numel() if owner not in transposed else param.shape[0] * param[0, 0].numel()
+            std = 1.0 if "embedding" in name or leaf == "embedding_sum" else 1.0 / math.sqrt(max(1, fan_in))
+            param.copy_(torch.randn(param.shape, generator=gen) * std)
+        elif leaf == "bias":
+            param.zero_()
 
 
 def randomize_network_(network: nn.Module, gen: torch.Generator) -> None:

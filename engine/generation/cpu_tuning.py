@@ -26,8 +26,6 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from .fused_linears import fuse_projections, split_projections
-
 BIG_BATCH = 4  # batches from this size on are compute-heavy enough to want their own thread count
 LAYOUTS = ("row", "k_major", "packed", "packed_b1")
 PACK_BATCH_HINTS = {"packed": 8, "packed_b1": 1}  # oneDNN tunes the reordered weights for this many rows
@@ -69,18 +67,10 @@ def linear_layout(module: nn.Module) -> str:
 
 
 def set_linear_layout(module: nn.Module, layout: str) -> None:
-    """Store every linear weight under ``module`` in ``layout`` (see the module docstring).
-
-    The packed layouts also join each attention's q/k/v and each MLP's gate/up matrices into one
-    (:mod:`engine.generation.fused_linears`): at batch 1 a call costs ~10 µs besides its weights.
-    """
+    """Store every linear weight under ``module`` in ``layout`` (see the module docstring)."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}")
     hint = PACK_BATCH_HINTS.get(layout)
-    if hint is not None:
-        fuse_projections(module)
-    else:
-        split_projections(module)
     for parent in list(module.modules()):
         for name, child in list(parent.named_children()):
             if isinstance(child, PackedLinear) and child.batch_hint != hint:

@@ -1,7 +1,11 @@
 """Transformer building blocks shared by the talker, the code predictor and the codec decoder.
 
-Parameter names follow the published checkpoints exactly (``q_proj``, ``input_layernorm``...),
-so ``load_state_dict`` reads the official weights unchanged.
+Parameter names follow the published checkpoints (``input_layernorm``, ``o_proj``...), except
+that the projections reading the same input are one matrix: an attention's ``qkv_proj`` (q, k
+and v rows in that order) and an MLP's ``gate_up_proj`` (gate, then up). One product over the
+stacked weights gives each output the same dot product in fewer calls (decoding one row on the
+CPU pays a fixed cost per call). ``load_state_dict`` takes the published names and joins them;
+:func:`published_state_dict` gives them back for writing checkpoints.
 """
 
 from __future__ import annotations
@@ -42,18 +46,19 @@ class GatedMLP(nn.Module):
 
     def __init__(self, hidden_size: int, intermediate_size: int) -> None:
         super().__init__()
-        self.gate_proj = nn.Linear(hidden_size, intermediate_size, bias=False)
-        self.up_proj = nn.Linear(hidden_size, intermediate_size, bias=False)
+        self.intermediate_size = intermediate_size
+        self.gate_up_proj = nn.Linear(hidden_size, 2 * intermediate_size, bias=False)
         self.down_proj = nn.Linear(intermediate_size, hidden_size, bias=False)
+        self.register_load_state_dict_pre_hook(_join_published)
 
-        # gate and up in one matrix (gate rows first), set by the CPU weight layout code.
-        self.register_module("gate_up_proj", None)
+    def published_parts(self) -> dict[str, dict[str, int]]:
+        """The joined projection -> the published ones it holds and their output rows."""
+        n = self.intermediate_size
+        return {"gate_up_proj": {"gate_proj": n, "up_proj": n}}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.gate_up_proj is not None:
-            gate, up = self.gate_up_proj(x).chunk(2, dim=-1)
-            return self.down_proj(F.silu(gate) * up)
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        gate, up = self.gate_up_proj(x).chunk(2, dim=-1)  # (..., I) each
+        return self.down_proj(F.silu(gate) * up)
 
 
 class RotaryEmbedding:
@@ -114,19 +119,19 @@ class Attention(nn.Module):
     ) -> None:
         super().__init__()
         self.num_heads, self.num_kv_heads, self.head_dim = num_heads, num_kv_heads, head_dim
-        self.q_proj = nn.Linear(hidden_size, num_heads * head_dim, bias=bias)
-        self.k_proj = nn.Linear(hidden_size, num_kv_heads * head_dim, bias=bias)
-        self.v_proj = nn.Linear(hidden_size, num_kv_heads * head_dim, bias=bias)
+        self.qkv_proj = nn.Linear(hidden_size, (num_heads + 2 * num_kv_heads) * head_dim, bias=bias)
         self.o_proj = nn.Linear(num_heads * head_dim, hidden_size, bias=bias)
         if qk_norm_eps is not None:
             self.q_norm = RMSNorm(head_dim, qk_norm_eps)
             self.k_norm = RMSNorm(head_dim, qk_norm_eps)
         else:
             self.q_norm = self.k_norm = None
-        # q, k and v in one matrix (q rows first), set by the CPU weight layout code; with it the
-        # query and key heads are normed and rotated together, as one tensor.
-        self.register_module("qkv_proj", None)
-        self.qk_norm_weight: torch.Tensor | None = None  # (nh + nkv, hd) with ``qkv_proj``
+        self.register_load_state_dict_pre_hook(_join_published)
+
+    def published_parts(self) -> dict[str, dict[str, int]]:
+        """The joined projection -> the published ones it holds and their output rows."""
+        q, kv = self.num_heads * self.head_dim, self.num_kv_heads * self.head_dim
+        return {"qkv_proj": {"q_proj": q, "k_proj": kv, "v_proj": kv}}
 
     def forward(
         self,
@@ -137,30 +142,15 @@ class Attention(nn.Module):
         kv: KVSlot | None = None,
     ) -> torch.Tensor:
         """``x`` (B, T, H); ``mask`` bool (B, 1, T, S) with True = may attend; returns (B, T, H)."""
-        if self.qkv_proj is not None:
-            return self._forward_fused(x, cos, sin, mask, kv)
         b, t, _ = x.shape
-        q = self.q_proj(x).view(b, t, self.num_heads, self.head_dim)
-        k = self.k_proj(x).view(b, t, self.num_kv_heads, self.head_dim)
-        v = self.v_proj(x).view(b, t, self.num_kv_heads, self.head_dim)
+        nh, nkv = self.num_heads, self.num_kv_heads
+        qkv = self.qkv_proj(x).view(b, t, nh + 2 * nkv, self.head_dim)
+        q, k, v = qkv.split((nh, nkv, nkv), dim=2)  # (B, T, n, hd) each
         if self.q_norm is not None:
             q, k = self.q_norm(q), self.k_norm(k)
         q = apply_rotary(q.transpose(1, 2), cos, sin)  # (B, nh, T, hd)
         k = apply_rotary(k.transpose(1, 2), cos, sin)  # (B, nkv, T, hd)
-        v = v.transpose(1, 2)
-        return self._attend(q, k, v, mask, kv)
-
-    def _forward_fused(self, x, cos, sin, mask, kv: KVSlot | None) -> torch.Tensor:
-        # The same arithmetic as the unfused path in fewer, larger operations (decoding at batch 1
-        # on the CPU pays per operation).
-        b, t, _ = x.shape
-        nh, nkv, hd = self.num_heads, self.num_kv_heads, self.head_dim
-        qkv = self.qkv_proj(x).view(b, t, nh + 2 * nkv, hd)
-        qk, v = qkv[:, :, : nh + nkv], qkv[:, :, nh + nkv :]
-        if self.qk_norm_weight is not None:
-            qk = rms_norm(qk, self.qk_norm_weight, self.q_norm.variance_epsilon)
-        qk = apply_rotary(qk.transpose(1, 2), cos, sin)  # (B, nh + nkv, T, hd)
-        return self._attend(qk[:, :nh], qk[:, nh:], v.transpose(1, 2), mask, kv)
+        return self._attend(q, k, v.transpose(1, 2), mask, kv)
 
     def _attend(self, q, k, v, mask, kv: KVSlot | None) -> torch.Tensor:
         """q (B, nh, T, hd), k and v (B, nkv, T, hd) -> the output projection (B, T, H)."""
@@ -173,6 +163,38 @@ class Attention(nn.Module):
             q, k, v, attn_mask=mask, enable_gqa=self.num_heads != self.num_kv_heads
         )  # (B, nh, T, hd)
         return self.o_proj(out.transpose(1, 2).reshape(b, t, -1))
+
+
+def _join_published(module, state_dict: dict, prefix: str, *_args) -> None:
+    """Load pre-hook: the published projections' weights (and biases) -> the joined matrix.
+
+    A group with a part missing is left as it is, for the strict load to report.
+    """
+    for joined, parts in module.published_parts().items():
+        for leaf in ("weight", "bias"):
+            keys = [f"{prefix}{name}.{leaf}" for name in parts]
+            if all(key in state_dict for key in keys):
+                state_dict[f"{prefix}{joined}.{leaf}"] = torch.cat([state_dict.pop(key) for key in keys])
+
+
+def published_state_dict(module: nn.Module, state: dict | None = None) -> dict[str, torch.Tensor]:
+    """``module.state_dict()`` (or ``state``, keyed the same way) under the published names.
+
+    Each joined projection comes back as the projections it was loaded from, as row slices:
+    views that share the joined weight's storage (writing into them writes the module's weight).
+    """
+    state = dict(module.state_dict() if state is None else state)
+    for path, layer in module.named_modules():
+        if not isinstance(layer, (Attention, GatedMLP)):
+            continue
+        prefix = f"{path}." if path else ""
+        for joined, parts in layer.published_parts().items():
+            for leaf in ("weight", "bias"):
+                tensor = state.pop(f"{prefix}{joined}.{leaf}", None)
+                if tensor is not None:
+                    for name, piece in zip(parts, tensor.split(list(parts.values()))):
+                        state[f"{prefix}{name}.{leaf}"] = piece
+    return state
 
 
 class DecoderLayer(nn.Module):

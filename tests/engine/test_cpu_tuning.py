@@ -13,6 +13,7 @@ from engine.generation.cpu_tuning import (
     onednn_available,
     set_linear_layout,
 )
+from engine.qwen3tts.layers import published_state_dict
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def _sampled(model, voice):
 
 def test_every_layout_gives_the_same_takes(fresh_model, speech):
     talker = fresh_model._parts.network.talker
-    weights = {k: v.clone() for k, v in talker.state_dict().items()}
+    weights = {k: v.clone() for k, v in published_state_dict(talker).items()}
     voice = fresh_model.create_voice_clone_prompt(speech, x_vector_only_mode=True)
     greedy, sampled = _greedy(fresh_model, voice), _sampled(fresh_model, voice)
     layouts = [x for x in LAYOUTS if not x.startswith("packed") or onednn_available()]
@@ -50,14 +51,14 @@ def test_every_layout_gives_the_same_takes(fresh_model, speech):
         assert linear_layout(talker) == layout
         packed = layout.startswith("packed")
         assert any(isinstance(m, PackedLinear) for m in talker.modules()) == packed
-        # The packed layouts also join q/k/v and gate/up into one matrix each.
-        assert (talker.model.layers[0].self_attn.qkv_proj is not None) == packed
-        assert (talker.code_predictor.model.layers[0].mlp.gate_up_proj is not None) == packed
+        # The joined projections change layout like any other linear.
+        assert isinstance(talker.model.layers[0].self_attn.qkv_proj, PackedLinear) == packed
+        assert isinstance(talker.code_predictor.model.layers[0].mlp.gate_up_proj, PackedLinear) == packed
         for a, b in zip(greedy + sampled, _greedy(fresh_model, voice) + _sampled(fresh_model, voice)):
             assert np.array_equal(a.codes, b.codes)
             assert np.abs(a.audio - b.audio).max() < 1e-4
     # Back in the checkpoint's layout, every published parameter is there, unchanged.
-    after = talker.state_dict()
+    after = published_state_dict(talker)
     assert after.keys() == weights.keys()
     assert all(torch.equal(after[k], weights[k]) for k in weights)
 

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from ...config import CodecConfig
+from ..layers import published_state_dict
 from .decoder import CodecDecoder
 from .mimi import build_mimi_encoder, published_mimi_state
 
@@ -27,7 +28,7 @@ class SpeechCodec(nn.Module):
     def published_state_dict(self) -> dict:
         """``state_dict()`` under the published checkpoint's names, whatever transformers is installed."""
         state = {f"encoder.{k}": t for k, t in published_mimi_state(self.encoder).items()}
-        state.update({f"decoder.{k}": t for k, t in self.decoder.state_dict().items()})
+        state.update({f"decoder.{k}": t for k, t in published_state_dict(self.decoder).items()})
         return state
 
     @property
