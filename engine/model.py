@@ -32,6 +32,8 @@ from .take import Take
 
 TakeCallback = Callable[[Take], None]
 SAMPLING_OPTIONS = frozenset(f.name for f in fields(SamplingParams))
+# generate_voice_clone's extras that generate_takes honours (the rest of its **kwargs: ignored or typos)
+TAKE_OPTIONS = SAMPLING_OPTIONS | {"seed", "on_take", "on_progress", "should_stop", "runaway_guard"}
 SEED_MASK = (1 << 63) - 1
 # from_pretrained's own names (for "did you mean" on a misspelt one)
 LOAD_OPTIONS = frozenset(
@@ -248,6 +250,7 @@ class Qwen3TTSModel:
         arguments) are accepted and ignored with one logged warning; a misspelt option is an
         error naming the closest real one.
         """
+        honoured = drop_ignored(kwargs, IGNORED_GENERATE_OPTIONS, TAKE_OPTIONS, "generation")
         takes = self.generate_takes(
             text,
             language=language,
@@ -256,12 +259,36 @@ class Qwen3TTSModel:
             x_vector_only_mode=x_vector_only_mode,
             voice_clone_prompt=voice_clone_prompt,
             non_streaming_mode=non_streaming_mode,
-            **kwargs,
+            **honoured,
         )
         return [t.audio for t in takes], self.sample_rate
 
     def generate_takes(
-        self, text: str | list[str], *args: Any, on_take: TakeCallback | None = None, **kwargs: Any
+        self,
+        text: str | list[str],
+        language: str | list[str] | None = None,
+        ref_audio: Any = None,
+        ref_text: str | list[str | None] | None = None,
+        x_vector_only_mode: bool | list[bool] = False,
+        voice_clone_prompt: Any = None,
+        non_streaming_mode: bool = False,
+        *,
+        seed: int | Sequence[int] | None = None,
+        on_take: TakeCallback | None = None,
+        on_progress: Callable[[list[int], int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        runaway_guard: bool = True,
+        do_sample: bool | None = None,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        temperature: float | None = None,
+        repetition_penalty: float | None = None,
+        subtalker_dosample: bool | None = None,
+        subtalker_top_k: int | None = None,
+        subtalker_top_p: float | None = None,
+        subtalker_temperature: float | None = None,
+        max_new_tokens: int | Sequence[int | None] | None = None,
+        min_new_tokens: int | None = None,
     ) -> list[Take]:
         """Like :meth:`generate_voice_clone`, returning :class:`Take` objects (seed, finish reason...).
 
@@ -270,9 +297,41 @@ class Qwen3TTSModel:
         the lines still running and the frames each has; ``should_stop`` is polled between frames
         and raises :class:`~engine.errors.GenerationCancelled` when it returns true (takes already
         handed to ``on_take`` are kept); ``runaway_guard=False`` lets lines run to max_new_tokens.
+        The sampling options are :class:`~engine.generation.sampling.SamplingParams`' (None: the
+        checkpoint's ``generation_config.json`` value, else the built-in default);
+        ``max_new_tokens`` may also be one per text. Unlike :meth:`generate_voice_clone` (the
+        official API), this one takes no ignored official options.
         """
+        sampling = dict(
+            do_sample=do_sample,
+            top_k=top_k,
+            top_p=top_p,
+            temperature=temperature,
+            repetition_penalty=repetition_penalty,
+            subtalker_dosample=subtalker_dosample,
+            subtalker_top_k=subtalker_top_k,
+            subtalker_top_p=subtalker_top_p,
+            subtalker_temperature=subtalker_temperature,
+            max_new_tokens=max_new_tokens,
+            min_new_tokens=min_new_tokens,
+        )
         takes: list[Take | None] = [None] * len(_as_list(text))
-        for chunk in self._render(text, *args, stream=None, **kwargs):
+        chunks = self._render(
+            text,
+            language,
+            ref_audio,
+            ref_text,
+            x_vector_only_mode,
+            voice_clone_prompt,
+            non_streaming_mode,
+            stream=None,
+            seed=seed,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            runaway_guard=runaway_guard,
+            sampling=sampling,
+        )
+        for chunk in chunks:
             takes[chunk.index] = chunk.take
             if on_take is not None:
                 on_take(chunk.take)
@@ -281,16 +340,36 @@ class Qwen3TTSModel:
     def generate_voice_clone_stream(
         self,
         text: str | list[str],
-        *args: Any,
+        language: str | list[str] | None = None,
+        ref_audio: Any = None,
+        ref_text: str | list[str | None] | None = None,
+        x_vector_only_mode: bool | list[bool] = False,
+        voice_clone_prompt: Any = None,
+        non_streaming_mode: bool = False,
+        *,
         first_chunk_frames: int = 6,
         chunk_frames: int = 24,
         chunk_size: int | None = None,
         left_context_size: int | None = None,
-        **kwargs: Any,
+        seed: int | Sequence[int] | None = None,
+        on_progress: Callable[[list[int], int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        runaway_guard: bool = True,
+        do_sample: bool | None = None,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        temperature: float | None = None,
+        repetition_penalty: float | None = None,
+        subtalker_dosample: bool | None = None,
+        subtalker_top_k: int | None = None,
+        subtalker_top_p: float | None = None,
+        subtalker_temperature: float | None = None,
+        max_new_tokens: int | Sequence[int | None] | None = None,
+        min_new_tokens: int | None = None,
     ) -> Iterator[AudioChunk]:
         """Stream audio while lines are generated: yields :class:`AudioChunk` pieces per line.
 
-        Same arguments as :meth:`generate_takes`. Each line's first chunk comes after
+        Same arguments as :meth:`generate_takes` (but ``on_take``). Each line's first chunk comes after
         ``first_chunk_frames`` frames (80 ms each), later ones every ``chunk_frames``; a line's
         last chunk has ``final`` set and carries its complete :class:`Take`. Joined, a line's
         chunks are exactly the take's audio. Closing the generator early (a listener hung up)
@@ -317,7 +396,34 @@ class Qwen3TTSModel:
             )
         if not 1 <= first_chunk_frames <= chunk_frames:
             raise InputError("Chunk sizes must satisfy 1 <= first_chunk_frames <= chunk_frames.")
-        yield from self._render(text, *args, stream=(first_chunk_frames, chunk_frames), **kwargs)
+        sampling = dict(
+            do_sample=do_sample,
+            top_k=top_k,
+            top_p=top_p,
+            temperature=temperature,
+            repetition_penalty=repetition_penalty,
+            subtalker_dosample=subtalker_dosample,
+            subtalker_top_k=subtalker_top_k,
+            subtalker_top_p=subtalker_top_p,
+            subtalker_temperature=subtalker_temperature,
+            max_new_tokens=max_new_tokens,
+            min_new_tokens=min_new_tokens,
+        )
+        yield from self._render(
+            text,
+            language,
+            ref_audio,
+            ref_text,
+            x_vector_only_mode,
+            voice_clone_prompt,
+            non_streaming_mode,
+            stream=(first_chunk_frames, chunk_frames),
+            seed=seed,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            runaway_guard=runaway_guard,
+            sampling=sampling,
+        )
 
     def _render(
         self,
@@ -330,12 +436,11 @@ class Qwen3TTSModel:
         non_streaming_mode: bool = False,
         *,
         stream: tuple[int, int] | None,
-        seed: int | Sequence[int] | None = None,
-        on_progress: Callable[[list[int], int], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
-        runaway_guard: bool = True,
-        _capture_logits: list | None = None,
-        **sampling: Any,
+        seed: int | Sequence[int] | None,
+        on_progress: Callable[[list[int], int], None] | None,
+        should_stop: Callable[[], bool] | None,
+        runaway_guard: bool,
+        sampling: dict[str, Any],
     ) -> Iterator[AudioChunk]:
         texts = [str(t).strip() for t in _as_list(text)]
         for i, t in enumerate(texts):
@@ -347,8 +452,7 @@ class Qwen3TTSModel:
         languages = self._languages(language, n)
         items = self._prompt_items(voice_clone_prompt, ref_audio, ref_text, x_vector_only_mode, n)
         seeds = self._seeds(seed, n)
-        sampling = drop_ignored(sampling, IGNORED_GENERATE_OPTIONS, SAMPLING_OPTIONS, "generation")
-        params, limits = self._sampling_params(sampling, n)
+        params, limits = self._sampling_params(dict(sampling), n)
         user_max = [limit - 1 for limit in limits]  # the reference yields one frame fewer than tokens
 
         tok = self._parts.tokenizer
@@ -382,7 +486,6 @@ class Qwen3TTSModel:
                     max_frames=max_frames,
                     should_stop=should_stop,
                     loop_guard=runaway_guard,
-                    capture_logits=_capture_logits,
                 ),
                 user_max_frames=user_max,
                 on_progress=on_progress,

@@ -247,3 +247,16 @@ def test_a_voice_from_another_model_is_refused(tiny_model, voices):
     with pytest.raises(PromptMismatchError, match="extracted by Qwen3-TTS 1.7B") as info:
         tiny_model.generate_voice_clone("Hi.", voice_clone_prompt=foreign, **FAST)
     assert "Extract the voice again" in info.value.hint
+
+
+def test_generate_signatures_name_every_sampling_option():
+    import inspect
+    from dataclasses import fields
+
+    from engine.generation.sampling import SamplingParams
+    from engine.model import Qwen3TTSModel
+
+    names = {f.name for f in fields(SamplingParams)}
+    for method in (Qwen3TTSModel.generate_takes, Qwen3TTSModel.generate_voice_clone_stream):
+        params = inspect.signature(method).parameters
+        assert names <= {n for n, p in params.items() if p.kind is p.KEYWORD_ONLY}, method.__name__
