@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import torch
@@ -55,7 +55,6 @@ class DecodeRequest:
     max_frames: list[int]  # per row
     should_stop: Callable[[], bool] | None = None
     loop_guard: bool = True
-    capture_logits: list | None = field(default=None)  # test hook: (rows, talker logits) per frame
 
 
 class DecodeRunner(Protocol):
@@ -134,10 +133,8 @@ class FrameDecoder:
         with self.tuning.decoding(batch) as resize:
             handle = self.runner.start(self.prefill(req), req.params.choices())
             for step in itertools.count():
-                code0, codes, logits = self.runner.step(handle, step)
+                code0, codes, _logits = self.runner.step(handle, step)
                 firsts = code0.tolist()  # the loop's one host read per frame
-                if req.capture_logits is not None:
-                    req.capture_logits.append((list(live), logits[torch.tensor(at, device=dev)].cpu()))
                 finished, kept = self._endings(req, loops, step, live, [firsts[p] for p in at], out)
                 rows, at = [live[i] for i in kept], [at[i] for i in kept]
                 if not rows:  # every row ended: there is no frame to keep, maybe no room for one
