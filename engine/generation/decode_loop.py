@@ -20,14 +20,13 @@ import torch
 from ..errors import GenerationCancelled
 from ..qwen3tts.layers import StaticKVCache
 from ..qwen3tts.talker import Talker
+from ..take import FINISH_EOS, FINISH_LOOP, FINISH_MAX_FRAMES
 from .cpu_tuning import CpuTuning
 from .cuda_graphs import GraphRunner, StaticSlot, graphs_enabled
 from .frame_step import BatchState
 from .prompt_builder import BatchPrompt
 from .runaway import LoopDetector
 from .sampling import Choice, SamplingParams
-
-FINISH_EOS, FINISH_MAX_FRAMES, FINISH_LOOP = "eos", "max_frames", "loop"
 
 
 @dataclass
