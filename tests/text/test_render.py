@@ -167,7 +167,7 @@ def test_many_texts_in_several_voices_render_as_one_batch(tiny_model, voice, spe
         "text,voice,language,seed\n"
         "First line here. It has two sentences.,x,English,3\n"
         '"A longer second line, with a comma; and more words [pause 0.3s] to make it long.",icl,,4\n'
-        "Third.,x,Chinese,\n",
+        "Third.,x,Chinese,5\n",
         "csv",
     )
     voices = {"x": voice, "icl": icl}
@@ -192,14 +192,15 @@ def test_many_texts_in_several_voices_render_as_one_batch(tiny_model, voice, spe
     assert counts == [3, 4, 1]
     assert batches == [list(range(8))]  # one engine call for all chunks of all lines
     assert sorted(finished_texts) == [0, 1, 2] and len(finished_chunks) == 8
-    assert [r.seed for r in renders][:2] == [3, 4] and renders[2].seed >= 0
+    assert [r.seed for r in renders] == [3, 4, 5]
     assert [c.take.seed for c in renders[1].chunks] == chunk_seeds(4, 4)
     assert {c.take.language for c in renders[0].chunks} == {"english"}
 
-    # A text renders the same alone, in a batch, or in a batch split into single chunks.
+    # A text renders the same alone, in a batch, or in a batch split into smaller ones (fixed
+    # seeds: batches of 3 and 8 round differently by ~1e-6, see docs/ARCHITECTURE.md, so an
+    # unseeded line would flip a near-tie sample in a few runs of a thousand).
     alone = render_long_text(tiny_model, lines[1].text, icl, seed=4, max_chars=20, **SAMPLING)
     assert np.array_equal(alone.audio, renders[1].audio)
-    kwargs["seed"] = [3, 4, renders[2].seed]
     split = render_texts(
         tiny_model, [ln.text for ln in lines], [voices[ln.voice] for ln in lines], batch_size=3, **kwargs
     )
