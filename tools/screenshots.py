@@ -116,7 +116,7 @@ def main() -> int:
     snap("new-voice")
 
     made = []
-    window.library_jobs.added.connect(lambda job, voices: made.extend(voices))
+    window.library_jobs.added.connect(lambda voices: made.extend(voices))
     editor.save()
     wait_for(lambda: len(made) == 1)
     editor.load_file(espeak("And this is the second voice of the show.", work / "guest.wav", "en-gb"))

@@ -82,7 +82,14 @@ class SamplingControls(QWidget):
         ]
         for i, (label, box) in enumerate(pairs):
             grid.addWidget(QLabel(label), i // 3, (i % 3) * 2)
-            grid.addWidget(box, i // 3, (i % 3) * 2 + 1)
+            if box is self.top_p:  # Defaults shares its cell: one column less to fit in
+                top_p_row = QHBoxLayout()
+                top_p_row.setSpacing(8)
+                top_p_row.addWidget(box, 1)
+                top_p_row.addWidget(reset)
+                grid.addLayout(top_p_row, i // 3, (i % 3) * 2 + 1)
+            else:
+                grid.addWidget(box, i // 3, (i % 3) * 2 + 1)
         seed_row = QHBoxLayout()
         seed_row.setSpacing(4)
         seed_row.addWidget(self.seed, 1)
@@ -90,7 +97,6 @@ class SamplingControls(QWidget):
         seed_row.addWidget(self.dice)
         grid.addWidget(QLabel("Seed"), 1, 4)
         grid.addLayout(seed_row, 1, 5)
-        grid.addWidget(reset, 0, 6)
         for col in (1, 3, 5):
             grid.setColumnStretch(col, 1)
         for box in (self.temperature, self.top_p, self.repetition, self.max_length):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -185,6 +186,8 @@ class ScriptPanel(QWidget):
             "[pause 0.8s] inserts exact silence."
         )
         hint.setObjectName("hint")
+        hint.setWordWrap(True)  # wraps in a narrow window instead of setting its minimum width
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         lines_layout.addWidget(hint)
         lines_layout.addWidget(self.table)
         self.splitter = QSplitter(Qt.Orientation.Vertical)

@@ -89,7 +89,7 @@ class TakesPanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_VOICE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COL_TAKE, 104), (COL_SEED, 100), (COL_LENGTH, 64), (COL_TIME, 52)):
+        for col, width in ((COL_TAKE, 118), (COL_SEED, 100), (COL_LENGTH, 64), (COL_TIME, 52)):
             header.resizeSection(col, width)
         # The seed and the full settings of the selected take are in the line under the
         # waveform; in the list, the voice's name needs the room more than a ten-digit seed.
@@ -321,7 +321,10 @@ class TakesPanel(QWidget):
         if audio is not None:
             self.waveform.set_audio(audio, record.sample_rate)
         self.favorite_button.setIcon(icon("star-filled" if record.favorite else "star"))
-        self.favorite_button.setText("Favorite" if not record.favorite else "Unfavorite")
+        # The filled star says it is one; the label stays, so the panel's width never changes.
+        self.favorite_button.setToolTip(
+            "Remove from favorites (F)" if record.favorite else "Mark as favorite (F)"
+        )
         created = record.created.strftime("%b %d, %H:%M") if record.created else ""
         cut = " · cut off at the length limit" if not record.complete else ""
         stale = " · stale: the line was edited since" if self.model.is_stale(record) else ""

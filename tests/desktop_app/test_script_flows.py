@@ -144,8 +144,11 @@ def test_regenerate_favorite_delete(qtbot, two_voices, monkeypatch):
     takes = window.takes_panel
     first = takes.current_record()
     takes.tree.setFocus()
+    narrowest = window.minimumSizeHint().width(), takes.favorite_button.sizeHint().width()
     qtbot.keyClick(takes.tree, Qt.Key.Key_F)
     assert takes.store.take(first.id).favorite
+    # A favourite is a filled star; the button keeps its size, so the window never widens.
+    assert (window.minimumSizeHint().width(), takes.favorite_button.sizeHint().width()) == narrowest
     seen = RenderEvents(window)
     qtbot.mouseClick(takes.regenerate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(seen.of("finished")), timeout=TIMEOUT_MS)
