@@ -63,7 +63,8 @@ def open_project_script(store: ProjectStore, project_name: str, script_name: str
 
 def _as_text_line(line: StoredLine) -> str:
     # One stored line is one line of the plain-text format; a spoken '#' must not read as a comment.
-    text = " ".join(line.text.split())
+    # The text stays as stored (inner spaces too): a take whose text differs would show as stale.
+    text = line.text.replace("\n", " ")
     return "\\" + text if text.startswith("#") else text
 
 

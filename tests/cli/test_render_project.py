@@ -26,7 +26,7 @@ def test_a_project_script_renders_with_its_voices_and_its_takes_join_the_lines(
     store, script = studio_script(
         timbre_home,
         voices,
-        [("The night was long.", None), ("# Not a comment: spoken.", "Bob"), ("Then morning came.", None)],
+        [("The night was long.", None), ("# Not a comment: spoken.", "Bob"), ("Then  morning came.", None)],
     )
     out = tmp_path / "chapter2"
     # Names in any case, as a creator types them.
@@ -43,7 +43,7 @@ def test_a_project_script_renders_with_its_voices_and_its_takes_join_the_lines(
     assert sorted((t.line_id, t.voice_name, t.text) for t in takes) == [
         ("line-0", "Alice", "The night was long."),
         ("line-1", "Bob", "# Not a comment: spoken."),
-        ("line-2", "Alice", "Then morning came."),
+        ("line-2", "Alice", "Then  morning came."),  # as stored: not stale in the studio
     ]
     for take in takes:  # the project's copy is the file's take
         file_audio, _ = sf.read(out / f"00{int(take.line_id[-1]) + 1}.wav", dtype="float32")
