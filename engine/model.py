@@ -51,6 +51,11 @@ LOAD_OPTIONS = frozenset(
 )
 
 
+def _sampling_of(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The sampling options among a generate method's arguments (its ``locals()``), by name."""
+    return {name: arguments[name] for name in sorted(SAMPLING_OPTIONS)}
+
+
 def _as_list(x: Any) -> list[Any]:
     return list(x) if isinstance(x, list) else [x]
 
@@ -302,19 +307,7 @@ class Qwen3TTSModel:
         ``max_new_tokens`` may also be one per text. Unlike :meth:`generate_voice_clone` (the
         official API), this one takes no ignored official options.
         """
-        sampling = dict(
-            do_sample=do_sample,
-            top_k=top_k,
-            top_p=top_p,
-            temperature=temperature,
-            repetition_penalty=repetition_penalty,
-            subtalker_dosample=subtalker_dosample,
-            subtalker_top_k=subtalker_top_k,
-            subtalker_top_p=subtalker_top_p,
-            subtalker_temperature=subtalker_temperature,
-            max_new_tokens=max_new_tokens,
-            min_new_tokens=min_new_tokens,
-        )
+        sampling = _sampling_of(locals())
         takes: list[Take | None] = [None] * len(_as_list(text))
         chunks = self._render(
             text,
@@ -396,19 +389,7 @@ class Qwen3TTSModel:
             )
         if not 1 <= first_chunk_frames <= chunk_frames:
             raise InputError("Chunk sizes must satisfy 1 <= first_chunk_frames <= chunk_frames.")
-        sampling = dict(
-            do_sample=do_sample,
-            top_k=top_k,
-            top_p=top_p,
-            temperature=temperature,
-            repetition_penalty=repetition_penalty,
-            subtalker_dosample=subtalker_dosample,
-            subtalker_top_k=subtalker_top_k,
-            subtalker_top_p=subtalker_top_p,
-            subtalker_temperature=subtalker_temperature,
-            max_new_tokens=max_new_tokens,
-            min_new_tokens=min_new_tokens,
-        )
+        sampling = _sampling_of(locals())
         yield from self._render(
             text,
             language,
